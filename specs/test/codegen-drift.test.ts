@@ -22,7 +22,8 @@ const check = async (spec: string, output: string) =>
 const scratch = await mkdtemp(join(tmpdir(), "switchboard-drift-"))
 afterAll(() => rm(scratch, { recursive: true, force: true }))
 
-describe.each(providers)("%s codegen drift check", (provider) => {
+// openapi-typescript takes a few seconds per spec on a busy 2-core machine (turbo runs tasks side by side).
+describe.each(providers)("%s codegen drift check", { timeout: 120_000 }, (provider) => {
   it("passes while the committed types match the spec", async () => {
     expect(await check(specPath(provider), generated(provider))).toBe(0)
   })
@@ -31,7 +32,8 @@ describe.each(providers)("%s codegen drift check", (provider) => {
     const spec = join(scratch, `${provider}.yaml`)
     const output = join(scratch, `${provider}.ts`)
     const original = await readFile(specPath(provider), "utf8")
-    const extra = "  /drift-probe:\n    get:\n      operationId: driftProbe\n      responses:\n        '204':\n          description: x\n"
+    const extra =
+      "  /drift-probe:\n    get:\n      operationId: driftProbe\n      responses:\n        '204':\n          description: x\n"
     await writeFile(spec, original.replace(/^paths:\n/m, `paths:\n${extra}`))
     await copyFile(generated(provider), output)
     expect(await check(spec, output)).not.toBe(0)
