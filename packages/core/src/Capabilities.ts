@@ -1,0 +1,56 @@
+/**
+ * What each provider's visitor API can do, as data: user interfaces branch on capabilities, never on provider names.
+ */
+import type { ProviderName } from "./Errors.ts"
+
+export interface Capabilities {
+  /** The visitor sees when the agent types. */
+  readonly agentTyping: boolean
+  /** The agent sees when the visitor types. */
+  readonly visitorTyping: boolean
+  /** The provider reports the visitor's place in the queue. */
+  readonly queuePosition: boolean
+  /** The provider estimates the wait before an agent answers. */
+  readonly waitEstimate: boolean
+  /** Transfers to another agent are reported as such. */
+  readonly transferEvents: boolean
+  /** The agent can read what the visitor is typing before it is sent. */
+  readonly sneakPeek: boolean
+  /** The visitor can ask for the transcript by email. */
+  readonly transcriptByEmail: boolean
+  /** Custom events can be exchanged with the agent's console. */
+  readonly customEvents: boolean
+}
+
+export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
+  salesforce: {
+    agentTyping: true,
+    visitorTyping: true,
+    queuePosition: true,
+    waitEstimate: true,
+    transferEvents: true,
+    sneakPeek: true,
+    transcriptByEmail: false,
+    customEvents: true
+  },
+  liveperson: {
+    agentTyping: true,
+    visitorTyping: true,
+    queuePosition: false,
+    waitEstimate: true,
+    transferEvents: true,
+    sneakPeek: false,
+    transcriptByEmail: true,
+    customEvents: false
+  },
+  livechat: {
+    agentTyping: false,
+    visitorTyping: false,
+    queuePosition: false,
+    waitEstimate: false,
+    transferEvents: false,
+    sneakPeek: false,
+    transcriptByEmail: false,
+    customEvents: false
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Normalized chat events: what every provider's protocol is mapped to (reference §4). Plain objects with a `type`
+ * field, the same in the Effect API, the Promise facade and on the wire (the relay sends them as they are).
+ */
+import { Schema } from "effect"
+
+/** A struct discriminated by a literal `type` field (not Effect's `_tag`, so events read the same everywhere). */
+const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
+  Schema.Struct({ type: Schema.Literal(type), ...fields })
+
+export const Agent = Schema.Struct({
+  name: Schema.String,
+  id: Schema.optional(Schema.String)
+})
+export type Agent = typeof Agent.Type
+
+/** Waiting for an agent. Salesforce gives a position; wait estimates where the provider has them. */
+export const Queued = event("queued", {
+  position: Schema.optional(Schema.Number),
+  estimatedWaitSeconds: Schema.optional(Schema.Number)
+})
+
+/** An agent took the chat. */
+export const Connected = event("connected", { agent: Agent })
+
+/** A line of the conversation: `at` is milliseconds since the epoch; `id` is stable across reconnects. */
+export const Message = event("message", {
+  id: Schema.String,
+  from: Schema.Literal("agent", "visitor", "system"),
+  text: Schema.String,
+  at: Schema.Number
+})
+
+/** The agent started or stopped typing. */
+export const Typing = event("typing", { on: Schema.Boolean })
+
+/** Another agent has the chat now. */
+export const Transferred = event("transferred", { agent: Agent })
+
+/** The agent's connection dropped; the chat stays open and another agent may pick it up. */
+export const AgentLeft = event("agent-left", {})
+
+/** Events may have been missed (Salesforce 503 handover, a LiveChat keep-alive gap, an unknown LivePerson cursor). */
+export const Discontinuity = event("discontinuity", { reason: Schema.String })
+
+/**
+ * The chat is over, exactly once per session. `by`: who ended it; `reason`: why (reference §4.2):
+ * `visitor`, `agent`, `no-agent` (nobody took it), `timeout` (the provider expired the session), `rejected`,
+ * `conflict` (Salesforce: a second long poll), `error` (the session failed; see `detail`).
+ */
+export const Ended = event("ended", {
+  by: Schema.Literal("visitor", "agent", "provider"),
+  reason: Schema.Literal("visitor", "agent", "no-agent", "timeout", "rejected", "conflict", "error"),
+  detail: Schema.optional(Schema.String)
+})
+
+/** A provider event this version does not know, passed through untouched (never a crash). */
+export const Unknown = event("unknown", { raw: Schema.Unknown })
+
+export const ChatEvent = Schema.Union(
+  Queued,
+  Connected,
+  Message,
+  Typing,
+  Transferred,
+  AgentLeft,
+  Discontinuity,
+  Ended,
+  Unknown
+)
+export type ChatEvent = typeof ChatEvent.Type
+export type ChatEventType = ChatEvent["type"]
+
+/** The event of one type. */
+export type ChatEventOf<T extends ChatEventType> = Extract<ChatEvent, { readonly type: T }>

@@ -1,0 +1,69 @@
+/**
+ * The provider port: what the session needs from Salesforce, LivePerson or LiveChat. Adapters live in
+ * `providers/*`; each is a `Layer` built from that provider's settings.
+ */
+import { Context, type Effect, type Scope } from "effect"
+import type { Capabilities } from "./Capabilities.ts"
+import type { ChatEvent } from "./ChatEvent.ts"
+import type { ChatError, ProviderName } from "./Errors.ts"
+
+/** What the visitor filled in before the chat. */
+export interface StartRequest {
+  readonly visitorName: string
+  readonly email?: string
+  /**
+   * The visitor's first question. LiveChat carries it in the start call (its welcome message); the other providers
+   * get it as the first message once an agent has connected.
+   */
+  readonly firstMessage?: string
+  /** Routing for this chat, overriding the settings: Salesforce button id, LivePerson skill, LiveChat group. */
+  readonly routing?: string
+  /** LiveChat's `visitor_id` (generated when absent). */
+  readonly visitorId?: string
+  /** Language of automatic messages, e.g. `en-US`. */
+  readonly language?: string
+  /** Pre-chat answers shown to the agent (Salesforce prechatDetails, LivePerson preChatLines). */
+  readonly prechat?: Readonly<Record<string, string>>
+}
+
+/** One visitor message, with the session's own id for it. */
+export interface OutgoingMessage {
+  readonly id: string
+  readonly text: string
+}
+
+/** Where an adapter's poller delivers normalized events, in provider order. */
+export type Emit = (event: ChatEvent) => Effect.Effect<void>
+
+/** A chat running at the provider, as its adapter drives it. */
+export interface RemoteChat {
+  /**
+   * Delivers one visitor message and succeeds once the provider accepted it. The session calls it one message at a
+   * time, in order, and only once an agent is connected. Transient failures are retried without ever duplicating
+   * the message (Salesforce reuses its sequence number; LivePerson and LiveChat look for their own echo first).
+   */
+  readonly send: (message: OutgoingMessage) => Effect.Effect<void, ChatError>
+  /** Tells the provider the visitor started or stopped typing (no-op where the provider has no such call). */
+  readonly typing: (on: boolean) => Effect.Effect<void, ChatError>
+  /**
+   * Ends the chat at the provider. Never fails and never hangs (bounded retries); does nothing when the chat has
+   * already ended there. Called after the poller has stopped.
+   */
+  readonly end: Effect.Effect<void>
+  /** Poll requests per minute over the last minute: the session's polling budget. */
+  readonly pollRate: Effect.Effect<number>
+}
+
+export interface ChatProviderService {
+  readonly name: ProviderName
+  readonly capabilities: Capabilities
+  /**
+   * Requests a chat and forks the poller into the current scope; the poller emits events until the chat ends or
+   * the scope closes. The call that creates the chat at the provider is uninterruptible, and the moment the chat
+   * exists the adapter adds a finalizer that ends it: so a start that fails or is interrupted half-way, like a
+   * closed scope, never leaves a chat open at the provider. (The session still calls `end` explicitly first.)
+   */
+  readonly start: (request: StartRequest, emit: Emit) => Effect.Effect<RemoteChat, ChatError, Scope.Scope>
+}
+
+export class ChatProvider extends Context.Tag("@switchboard/core/ChatProvider")<ChatProvider, ChatProviderService>() {}

@@ -1,0 +1,77 @@
+/**
+ * Retrying transient provider failures: capped exponential backoff with jitter, `Retry-After` honoured as a floor,
+ * a number of attempts and a total deadline. Only idempotent work is retried blindly; sends make themselves
+ * idempotent first (see the adapters).
+ */
+import { Duration, Effect, Schedule } from "effect"
+import { type ProviderName, ProviderUnavailable } from "./Errors.ts"
+import type { CallFailure } from "./internal/call.ts"
+
+export interface RetryPolicy {
+  /** First pause; doubles each retry. Default 250 ms. */
+  readonly baseDelay?: Duration.DurationInput
+  /** Longest pause between attempts (a larger `Retry-After` still wins). Default 10 s. */
+  readonly maxDelay?: Duration.DurationInput
+  /** Retries after the first attempt. Default 6. */
+  readonly maxRetries?: number
+  /** No retry starts after this much time since the first attempt. Default 30 s. */
+  readonly deadline?: Duration.DurationInput
+}
+
+export const defaultRetryPolicy: Required<RetryPolicy> = {
+  baseDelay: "250 millis",
+  maxDelay: "10 seconds",
+  maxRetries: 6,
+  deadline: "30 seconds"
+}
+
+/** The schedule for one policy; it stops at the first failure that is not retryable. */
+export const transientSchedule = (policy: RetryPolicy = {}) => {
+  const { baseDelay, maxDelay, maxRetries, deadline } = { ...defaultRetryPolicy, ...policy }
+  const cap = Duration.decode(maxDelay)
+  return Schedule.exponential(baseDelay).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(maxRetries)),
+    Schedule.upTo(deadline),
+    Schedule.whileInput((failure: CallFailure) => failure.retryable),
+    Schedule.passthrough,
+    Schedule.modifyDelay((failure: CallFailure, delay) =>
+      Duration.max(Duration.min(delay, cap), failure.retryAfter ?? Duration.zero)
+    )
+  )
+}
+
+/**
+ * Retries `effect` on transient failures. When they run out, the failure becomes `ProviderUnavailable`; a failure
+ * that is not transient is returned as it is, for the adapter to map.
+ */
+export const retryTransient = <A, R>(
+  provider: ProviderName,
+  operation: string,
+  effect: Effect.Effect<A, CallFailure, R>,
+  policy?: RetryPolicy
+): Effect.Effect<A, CallFailure | ProviderUnavailable, R> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    const attempt = Effect.suspend(() => {
+      attempts += 1
+      return effect
+    })
+    return Effect.retry(attempt, transientSchedule(policy)).pipe(
+      Effect.catchAll(
+        (failure): Effect.Effect<never, CallFailure | ProviderUnavailable> =>
+          failure.retryable
+            ? Effect.fail(
+                new ProviderUnavailable({
+                  provider,
+                  operation,
+                  attempts,
+                  ...(failure.status === undefined
+                    ? { detail: failure.code ?? "no answer" }
+                    : { lastStatus: failure.status })
+                })
+              )
+            : Effect.fail(failure)
+      )
+    )
+  })

@@ -1,0 +1,253 @@
+/**
+ * A chat session: a scoped resource. Starting it requests the chat at the provider; closing its scope, interrupting
+ * the fiber that owns it or calling `end` stops every poller and timer, ends the chat at the provider, and emits
+ * `ended` exactly once.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const chat = yield* Session.open({ visitorName: "Ada", firstMessage: "Where is my parcel?" })
+ *   yield* chat.events.pipe(Stream.runForEach((event) => Console.log(event)), Effect.fork)
+ *   yield* chat.send("It was due yesterday")
+ * })).pipe(Effect.provide(LiveChat.layer({ baseUrl, licenceId })))
+ * ```
+ */
+import {
+  Deferred,
+  type Duration,
+  Effect,
+  ExecutionStrategy,
+  Exit,
+  type Fiber,
+  Option,
+  PubSub,
+  Queue,
+  Ref,
+  Scope,
+  Stream,
+  SubscriptionRef
+} from "effect"
+import type { Capabilities } from "./Capabilities.ts"
+import type { Agent, ChatEvent, ChatEventOf } from "./ChatEvent.ts"
+import { ChatProvider, type RemoteChat, type StartRequest } from "./ChatProvider.ts"
+import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
+import { makeTyping } from "./internal/typing.ts"
+
+export type Status = "idle" | "starting" | "queued" | "connected" | "ended"
+
+/** The session's current state, as its events left it. */
+export interface ChatState {
+  readonly status: Status
+  readonly agent?: Agent
+  readonly position?: number
+  readonly estimatedWaitSeconds?: number
+  readonly ended?: ChatEventOf<"ended">
+}
+
+export interface SessionOptions {
+  /** Fewest time between two typing requests; default 2 s. */
+  readonly typingSpacing?: Duration.DurationInput
+  /** "Typing" stops by itself after this long without a keystroke; default 5 s. */
+  readonly typingIdle?: Duration.DurationInput
+  /** Longest wait for the provider to confirm the end when closing; default 10 s. */
+  readonly endTimeout?: Duration.DurationInput
+  /** Longest visitor message accepted, in characters; default 10,000. */
+  readonly maxMessageLength?: number
+}
+
+export interface ChatSession {
+  readonly provider: ProviderName
+  readonly capabilities: Capabilities
+  /** Requests the chat. Single-flight: concurrent or repeated calls share one request at the provider. */
+  readonly start: Effect.Effect<void, ChatError>
+  /** Every event from the start (replayed to late subscribers), completing after `ended`. */
+  readonly events: Stream.Stream<ChatEvent>
+  /** The current state; `state.changes` streams it. */
+  readonly state: SubscriptionRef.SubscriptionRef<ChatState>
+  /**
+   * Sends a visitor message; succeeds once the provider accepted it. Messages are delivered in order, exactly once,
+   * and wait for an agent to connect. Fails with `ChatClosed` when the chat ends before delivery.
+   */
+  readonly send: (text: string) => Effect.Effect<void, ChatError>
+  /** Visitor typing: debounced, at most one request per `typingSpacing`, off by itself after `typingIdle`. */
+  readonly typing: (on: boolean) => Effect.Effect<void>
+  /** Ends the chat (idempotent; never fails). */
+  readonly end: Effect.Effect<void>
+  /** Poll requests per minute over the last minute. */
+  readonly pollRate: Effect.Effect<number>
+}
+
+const reduce = (state: ChatState, event: ChatEvent): ChatState => {
+  switch (event.type) {
+    case "queued":
+      return {
+        status: "queued",
+        ...(event.position === undefined ? {} : { position: event.position }),
+        ...(event.estimatedWaitSeconds === undefined ? {} : { estimatedWaitSeconds: event.estimatedWaitSeconds })
+      }
+    case "connected":
+    case "transferred":
+      return { status: "connected", agent: event.agent }
+    case "agent-left":
+      return { status: state.status }
+    case "ended":
+      return { ...state, status: "ended", ended: event }
+    default:
+      return state
+  }
+}
+
+interface Pending {
+  readonly id: string
+  readonly text: string
+  readonly done: Deferred.Deferred<void, ChatError>
+}
+
+/** Makes a session without starting it; it lives as long as the enclosing scope. */
+export const make = Effect.fn("Session.make")(function* (request: StartRequest, options: SessionOptions = {}) {
+  const provider = yield* ChatProvider
+  const scope = yield* Effect.scope
+  const maxLength = options.maxMessageLength ?? 10_000
+  const hub = yield* PubSub.unbounded<ChatEvent>({ replay: Number.MAX_SAFE_INTEGER })
+  const state = yield* SubscriptionRef.make<ChatState>({ status: "idle" })
+  const connected = yield* Deferred.make<void, ChatClosed>()
+  const remote = yield* Ref.make(Option.none<RemoteChat>())
+  const outbox = yield* Queue.unbounded<Pending>()
+  // Pollers, the sender and the typing timers: closed first when the session ends.
+  const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+  const closed = (operation: string) => new ChatClosed({ provider: provider.name, operation })
+  let ended = false
+  let sent = 0
+
+  const emit = (event: ChatEvent): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (ended) return Effect.void
+      if (event.type === "ended") ended = true
+      return SubscriptionRef.update(state, (current) => reduce(current, event)).pipe(
+        Effect.zipRight(PubSub.publish(hub, event)),
+        Effect.zipRight(
+          event.type === "connected"
+            ? Deferred.succeed(connected, undefined)
+            : event.type === "ended"
+              ? Deferred.fail(connected, closed("send"))
+              : Effect.void
+        ),
+        Effect.asVoid
+      )
+    })
+
+  const deliver = (chat: RemoteChat) =>
+    Effect.forever(
+      Effect.gen(function* () {
+        const item = yield* Queue.take(outbox)
+        const exit = yield* Deferred.await(connected).pipe(
+          Effect.zipRight(chat.send({ id: item.id, text: item.text })),
+          Effect.exit
+        )
+        yield* Deferred.done(item.done, exit)
+      })
+    )
+
+  const typing = yield* makeTyping(
+    (on) =>
+      Ref.get(remote).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (chat) => chat.typing(on) })),
+        Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))
+      ),
+    Deferred.await(connected),
+    { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
+  ).pipe(Scope.extend(workers))
+
+  const enqueue = (text: string) =>
+    Effect.gen(function* () {
+      sent += 1
+      const done = yield* Deferred.make<void, ChatError>()
+      yield* Queue.offer(outbox, { id: `visitor-${sent}`, text, done })
+      return done
+    })
+
+  const doStart = Effect.gen(function* () {
+    if (ended) return yield* closed("start")
+    yield* SubscriptionRef.update(state, (current) => ({ ...current, status: "starting" as const }))
+    const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
+    yield* Ref.set(remote, Option.some(chat))
+    yield* Effect.forkIn(deliver(chat), workers)
+    const first = request.firstMessage?.trim()
+    if (first && provider.name !== "livechat") {
+      const done = yield* enqueue(first)
+      yield* Effect.forkIn(
+        Deferred.await(done).pipe(
+          Effect.catchAll((error) => Effect.logWarning("the visitor's first message was not delivered", error.message))
+        ),
+        workers
+      )
+    }
+  }).pipe(
+    Effect.tapError((error) =>
+      emit({
+        type: "ended",
+        by: "provider",
+        reason:
+          error._tag === "NoAgentsAvailable" ? "no-agent" : error._tag === "ChatRequestRejected" ? "rejected" : "error",
+        detail: error.message
+      })
+    ),
+    Effect.withSpan("Session.start")
+  )
+
+  const launch = yield* Effect.cached(Effect.forkIn(doStart, scope))
+  const startFiber = yield* Ref.make(Option.none<Fiber.RuntimeFiber<void, ChatError>>())
+  const start = launch.pipe(
+    Effect.tap((fiber) => Ref.set(startFiber, Option.some(fiber))),
+    Effect.flatMap((fiber) => fiber.await),
+    Effect.flatMap((exit) => exit)
+  )
+
+  const doEnd = Effect.gen(function* () {
+    const pending = yield* Ref.get(startFiber)
+    if (Option.isSome(pending)) yield* pending.value.interruptAsFork(pending.value.id())
+    if (Option.isSome(pending)) yield* pending.value.await
+    yield* Scope.close(workers, Exit.void)
+    const chat = yield* Ref.get(remote)
+    if (Option.isSome(chat)) {
+      yield* chat.value.end.pipe(Effect.timeout(options.endTimeout ?? "10 seconds"), Effect.ignore)
+    }
+    yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
+    const unsent = yield* Queue.takeAll(outbox)
+    for (const item of unsent) yield* Deferred.fail(item.done, closed("send"))
+  }).pipe(Effect.withSpan("Session.end"))
+  const end = yield* Effect.cached(doEnd)
+  yield* Effect.addFinalizer(() => end)
+
+  const session: ChatSession = {
+    provider: provider.name,
+    capabilities: provider.capabilities,
+    start,
+    events: Stream.fromPubSub(hub).pipe(Stream.takeUntil((event) => event.type === "ended")),
+    state,
+    send: (text) =>
+      Effect.suspend(() => {
+        if (text.trim() === "") return Effect.fail(new InvalidInput({ field: "message", problem: "it is empty" }))
+        if (text.length > maxLength) {
+          return Effect.fail(
+            new InvalidInput({ field: "message", problem: `it is longer than ${maxLength} characters` })
+          )
+        }
+        if (ended) return Effect.fail(closed("send"))
+        return enqueue(text).pipe(Effect.flatMap(Deferred.await))
+      }).pipe(Effect.withSpan("Session.send")),
+    typing: (on) => (ended ? Effect.void : typing(on)),
+    end,
+    pollRate: Ref.get(remote).pipe(
+      Effect.flatMap(Option.match({ onNone: () => Effect.succeed(0), onSome: (chat) => chat.pollRate }))
+    )
+  }
+  return session
+})
+
+/** Makes a session and starts it; the chat ends when the enclosing scope closes. */
+export const open = (
+  request: StartRequest,
+  options?: SessionOptions
+): Effect.Effect<ChatSession, ChatError, ChatProvider | Scope.Scope> =>
+  make(request, options).pipe(Effect.tap((session) => session.start))

@@ -1,0 +1,84 @@
+/**
+ * The only bridge from openapi-fetch to Effect. A call either succeeds with the parsed data and the response, or
+ * fails with a `CallFailure` that says whether it is worth retrying and whether the provider may have applied it.
+ */
+import { Data, Duration, Effect } from "effect"
+
+/** A provider call that did not succeed: an HTTP error status, or no answer at all (`status` undefined). */
+export class CallFailure extends Data.TaggedError("CallFailure")<{
+  readonly operation: string
+  readonly status?: number
+  /** The parsed error body, for the adapter to read the provider's error code. */
+  readonly body?: unknown
+  readonly retryAfter?: Duration.Duration
+  /** The transport's error code when there was no answer (never the URL: it may carry a secret). */
+  readonly code?: string
+}> {
+  /** Connection failures, timeouts, 408, 425, 429 and 5xx may succeed on a later attempt. */
+  get retryable(): boolean {
+    const status = this.status
+    return status === undefined || status === 408 || status === 425 || status === 429 || status >= 500
+  }
+
+  /** Whether the provider may have applied the request even though the caller saw a failure. */
+  get maybeApplied(): boolean {
+    if (this.status === undefined) return this.code !== "ECONNREFUSED"
+    return this.status >= 500 && this.status !== 503
+  }
+}
+
+const retryAfter = (response: { headers: { get(name: string): string | null } }) => {
+  const raw = response.headers.get("retry-after")
+  if (raw === null) return {}
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds) && seconds >= 0) return { retryAfter: Duration.seconds(Math.min(seconds, 300)) }
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? {} : { retryAfter: Duration.millis(Math.min(Math.max(0, date - Date.now()), 300_000)) }
+}
+
+const codeOf = (cause: unknown): string => {
+  const error = cause as { code?: unknown; cause?: { code?: unknown }; name?: unknown } | undefined
+  const code = error?.code ?? error?.cause?.code ?? error?.name
+  return typeof code === "string" ? code : "UNKNOWN"
+}
+
+export interface Answer<A> {
+  readonly data: A | undefined
+  readonly response: { readonly status: number; readonly headers: { get(name: string): string | null } }
+}
+
+type Result<A> = Promise<{ readonly data?: A; readonly error?: unknown; readonly response: Response }>
+
+/**
+ * Runs one openapi-fetch call. Interruption does not abort the request (no AbortSignal is made: it costs more
+ * than a short request); use `callAbortable` for requests that may be held for long (Salesforce's long poll).
+ */
+export const call = <A>(operation: string, run: () => Result<A>): Effect.Effect<Answer<A>, CallFailure> =>
+  Effect.flatMap(
+    Effect.tryPromise({ try: run, catch: (cause) => new CallFailure({ operation, code: codeOf(cause) }) }),
+    settle(operation)
+  )
+
+/** Like `call`, but interruption aborts the request. */
+export const callAbortable = <A>(
+  operation: string,
+  run: (signal: AbortSignal) => Result<A>
+): Effect.Effect<Answer<A>, CallFailure> =>
+  Effect.flatMap(
+    Effect.tryPromise({ try: run, catch: (cause) => new CallFailure({ operation, code: codeOf(cause) }) }),
+    settle(operation)
+  )
+
+const settle =
+  (operation: string) =>
+  <A>(result: Awaited<Result<A>>): Effect.Effect<Answer<A>, CallFailure> =>
+    result.response.ok
+      ? Effect.succeed({ data: result.data, response: result.response })
+      : Effect.fail(
+          new CallFailure({
+            operation,
+            status: result.response.status,
+            body: result.error,
+            ...retryAfter(result.response)
+          })
+        )

@@ -1,0 +1,423 @@
+/**
+ * LiveChat visitor chat API v2 (reference §3): form-encoded calls, a `last_message_id` cursor, and a chat closed
+ * after about 30 s without `get_pending_messages`.
+ *
+ * - Polling adapts: every `active` while an agent is writing, `normal` otherwise, `idle` after a quiet minute, and
+ *   never later than the keep-alive deadline minus a safety margin.
+ * - Sends are exactly-once: `send_message` has no dedupe key, so after an ambiguous failure (no answer, or 5xx) the
+ *   adapter counts the visitor's own messages in the log (LiveChat echoes them) before sending again.
+ * - `start` is retried: the API returns the open chat of a visitor id instead of a second one (spec decision).
+ */
+import { createLiveChatClient } from "@switchboard/client-livechat"
+import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, Schema, type Scope } from "effect"
+import { capabilities } from "../Capabilities.ts"
+import type { ChatEvent } from "../ChatEvent.ts"
+import {
+  ChatProvider,
+  type ChatProviderService,
+  type Emit,
+  type RemoteChat,
+  type StartRequest
+} from "../ChatProvider.ts"
+import {
+  type ChatError,
+  ChatRequestRejected,
+  InvalidConfiguration,
+  ProtocolError,
+  type ProviderUnavailable,
+  SessionExpired,
+  Unauthorized
+} from "../Errors.ts"
+import { type Answer, CallFailure, call } from "../internal/call.ts"
+import { makePollRate } from "../internal/pollRate.ts"
+import { makePool, transportOptions } from "../internal/transport.ts"
+import { type RetryPolicy, retryTransient } from "../Retry.ts"
+
+export interface LiveChatSettings {
+  /** API origin; default `https://api.livechatinc.com`. */
+  readonly baseUrl?: string
+  /** The LiveChat licence (account) number. */
+  readonly licenceId: number
+  /** Group to route chats to, unless a chat asks for another (`StartRequest.routing`). */
+  readonly group?: number
+  /** Request bodies as the vendor documents them (`form`, default) or as JSON. */
+  readonly bodyEncoding?: "form" | "json"
+  readonly polling?: {
+    /** While the agent is writing; default 1 s. */
+    readonly active?: Duration.DurationInput
+    /** Default 2 s. */
+    readonly normal?: Duration.DurationInput
+    /** After a quiet minute; default 5 s. */
+    readonly idle?: Duration.DurationInput
+    /** LiveChat closes a chat not polled for this long; default 30 s. */
+    readonly keepAlive?: Duration.DurationInput
+    /** No poll interval or retry pause ever comes closer than this to the keep-alive deadline; default 10 s. */
+    readonly safetyMargin?: Duration.DurationInput
+  }
+  readonly retry?: RetryPolicy
+  /** Most sockets to the API; default 128. */
+  readonly connections?: number
+  /** Per-request timeout; default 15 s. */
+  readonly requestTimeout?: Duration.DurationInput
+  /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
+  readonly fetch?: (request: Request) => Promise<Response>
+}
+
+const AgentDetails = Schema.Struct({
+  message_id: Schema.Number,
+  timestamp: Schema.Number,
+  type: Schema.Literal("agent_details"),
+  agent: Schema.Struct({ name: Schema.String })
+})
+const Message = Schema.Struct({
+  message_id: Schema.Number,
+  timestamp: Schema.Number,
+  type: Schema.Literal("message"),
+  user_type: Schema.Literal("agent", "visitor"),
+  text: Schema.String
+})
+const Closed = Schema.Struct({ message_id: Schema.Number, type: Schema.Literal("chat_closed") })
+const Known = Schema.Union(AgentDetails, Message, Closed)
+const Envelope = Schema.Struct({
+  events: Schema.Array(Schema.Struct({ message_id: Schema.Number }, { key: Schema.String, value: Schema.Unknown }))
+})
+const decodeEnvelope = Schema.decodeUnknownEither(Envelope)
+const decodeKnown = Schema.decodeUnknownOption(Known)
+const StartAnswer = Schema.Struct({ secured_session_id: Schema.String, banned: Schema.optional(Schema.Boolean) })
+const decodeStart = Schema.decodeUnknownEither(StartAnswer)
+
+const provider = "livechat" as const
+
+const checkSettings = (settings: LiveChatSettings) => {
+  if (!Number.isInteger(settings.licenceId) || settings.licenceId <= 0) {
+    return new InvalidConfiguration({ provider, field: "licenceId", problem: "must be a positive whole number" })
+  }
+  if (settings.group !== undefined && (!Number.isInteger(settings.group) || settings.group < 0)) {
+    return new InvalidConfiguration({ provider, field: "group", problem: "must be a whole number" })
+  }
+  try {
+    const url = new URL(settings.baseUrl ?? "https://api.livechatinc.com")
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("scheme")
+  } catch {
+    return new InvalidConfiguration({ provider, field: "baseUrl", problem: "must be an http(s) URL" })
+  }
+  const keepAlive = Duration.decode(settings.polling?.keepAlive ?? "30 seconds")
+  const margin = Duration.decode(settings.polling?.safetyMargin ?? "10 seconds")
+  const idle = Duration.decode(settings.polling?.idle ?? "5 seconds")
+  if (Duration.greaterThan(idle, Duration.subtract(keepAlive, margin))) {
+    return new InvalidConfiguration({
+      provider,
+      field: "polling.idle",
+      problem: "must leave the safety margin before the keep-alive deadline"
+    })
+  }
+  return undefined
+}
+
+/** Maps a failure that retries cannot fix to the error a person can act on. */
+const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
+  if (failure._tag === "ProviderUnavailable") return failure
+  const { status, operation } = failure
+  if (status === 401) return new Unauthorized({ provider, operation, status, detail: "check the licence id" })
+  if (status === 404) return new SessionExpired({ provider, operation, status })
+  return new ProtocolError({ provider, operation, detail: `unexpected HTTP ${status}` })
+}
+
+/** Builds the adapter; its connection pool lives as long as the scope. */
+export const make = (
+  settings: LiveChatSettings
+): Effect.Effect<ChatProviderService, InvalidConfiguration, Scope.Scope> =>
+  Effect.gen(function* () {
+    const problem = checkSettings(settings)
+    if (problem !== undefined) return yield* problem
+    const pool =
+      settings.fetch === undefined
+        ? yield* Effect.acquireRelease(
+            Effect.sync(() =>
+              makePool({
+                connections: settings.connections ?? 128,
+                headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
+              })
+            ),
+            (agent) => Effect.promise(() => agent.close())
+          )
+        : undefined
+    const client = createLiveChatClient({
+      baseUrl: settings.baseUrl ?? "https://api.livechatinc.com",
+      bodyEncoding: settings.bodyEncoding ?? "form",
+      ...(pool === undefined
+        ? { fetch: settings.fetch as (request: Request) => Promise<Response> }
+        : transportOptions(pool))
+    })
+    const licence_id = settings.licenceId
+    const keepAlive = Duration.toMillis(settings.polling?.keepAlive ?? "30 seconds")
+    const ceiling = keepAlive - Duration.toMillis(settings.polling?.safetyMargin ?? "10 seconds")
+    const cadence = {
+      active: Math.min(Duration.toMillis(settings.polling?.active ?? "1 second"), ceiling),
+      normal: Math.min(Duration.toMillis(settings.polling?.normal ?? "2 seconds"), ceiling),
+      idle: Math.min(Duration.toMillis(settings.polling?.idle ?? "5 seconds"), ceiling)
+    }
+
+    const start = Effect.fn("LiveChat.start")(function* (request: StartRequest, emit: Emit) {
+      const visitor_id =
+        request.visitorId ??
+        `visitor-${(yield* Clock.currentTimeMillis).toString(36)}-${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}`
+      const path = { path: { visitor_id } }
+      const group = request.routing === undefined ? settings.group : Number(request.routing)
+      if (group !== undefined && !Number.isInteger(group)) {
+        return yield* new InvalidConfiguration({ provider, field: "routing", problem: "a LiveChat group is a number" })
+      }
+      const welcome = (request.firstMessage?.trim() || `Hello, this is ${request.visitorName}.`).slice(0, 1024)
+      const body = {
+        licence_id,
+        welcome_message: welcome,
+        name: request.visitorName,
+        ...(request.email === undefined ? {} : { email: request.email }),
+        ...(group === undefined ? {} : { group })
+      }
+      // Uninterruptible: once sent, the request may create the chat, and only its answer lets us close it again.
+      const answer = yield* Effect.uninterruptible(
+        retryTransient(
+          provider,
+          "start",
+          call("start", () => client.POST("/visitors/{visitor_id}/chat/start", { params: path, body })),
+          settings.retry
+        )
+      ).pipe(Effect.mapError(refused))
+      const started = decodeStart(answer.data)
+      if (started._tag === "Left") {
+        return yield* new ProtocolError({ provider, operation: "start", detail: "no secured_session_id in the answer" })
+      }
+      if (started.right.banned === true) {
+        return yield* new ChatRequestRejected({ provider, reason: "the visitor is banned" })
+      }
+      const secret = Redacted.make(started.right.secured_session_id)
+      const auth = () => ({ licence_id, secured_session_id: Redacted.value(secret) })
+      let closedAtProvider = false
+      const end = Effect.suspend(() => {
+        if (closedAtProvider) return Effect.void
+        closedAtProvider = true
+        return retryTransient(
+          provider,
+          "close",
+          call("close", () => client.POST("/visitors/{visitor_id}/chat/close", { params: path, body: auth() })),
+          { ...settings.retry, deadline: "10 seconds" }
+        ).pipe(
+          Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),
+          Effect.asVoid
+        )
+      }).pipe(Effect.withSpan("LiveChat.end"))
+      yield* Effect.addFinalizer(() => end)
+      const rate = makePollRate()
+
+      // The poller's view of the log, shared with `send` for its echo count.
+      let cursor: number | undefined
+      let visitorMessagesSeen = 0
+      let delivered = 1 // the welcome message
+      let agent: string | undefined
+      let lastAgentActivity = 0
+      let lastQuietSince = yield* Clock.currentTimeMillis
+
+      const read = (after: number | undefined) =>
+        call("get_pending_messages", () =>
+          client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
+            params: { ...path, query: { ...auth(), ...(after === undefined ? {} : { last_message_id: after }) } }
+          })
+        ).pipe(
+          Effect.flatMap((answer: Answer<unknown>) => {
+            const decoded = decodeEnvelope(answer.data)
+            return decoded._tag === "Right"
+              ? Effect.succeed([...decoded.right.events].sort((a, b) => a.message_id - b.message_id))
+              : Effect.fail(
+                  new ProtocolError({
+                    provider,
+                    operation: "get_pending_messages",
+                    detail: "the answer has no events list"
+                  })
+                )
+          })
+        )
+
+      const toEvents = (raw: { readonly message_id: number }, now: number): Array<ChatEvent> => {
+        const known = decodeKnown(raw)
+        if (Option.isNone(known)) return [{ type: "unknown", raw }]
+        const event = known.value
+        switch (event.type) {
+          case "agent_details": {
+            lastAgentActivity = now
+            const previous = agent
+            agent = event.agent.name
+            if (previous === undefined) return [{ type: "connected", agent: { name: event.agent.name } }]
+            return previous === event.agent.name ? [] : [{ type: "transferred", agent: { name: event.agent.name } }]
+          }
+          case "message":
+            if (event.user_type === "agent") lastAgentActivity = now
+            else visitorMessagesSeen += 1
+            return [
+              {
+                type: "message",
+                id: `lc-${event.message_id}`,
+                from: event.user_type,
+                text: event.text,
+                at: event.timestamp * 1000
+              }
+            ]
+          case "chat_closed":
+            closedAtProvider = true
+            return [{ type: "ended", by: "agent", reason: "agent" }]
+        }
+      }
+
+      const pollOnce = Effect.gen(function* () {
+        yield* rate.record
+        const events = yield* read(cursor)
+        const now = yield* Clock.currentTimeMillis
+        for (const raw of events) {
+          if (cursor !== undefined && raw.message_id <= cursor) continue // a repeated delivery
+          cursor = raw.message_id
+          lastQuietSince = now
+          for (const event of toEvents(raw, now)) yield* emit(event)
+        }
+      })
+
+      const nextPause = Effect.map(Clock.currentTimeMillis, (now) =>
+        now - lastAgentActivity < 15_000
+          ? cadence.active
+          : now - lastQuietSince < 60_000
+            ? cadence.normal
+            : cadence.idle
+      )
+
+      // Transient poll failures are retried quickly, within the keep-alive budget; a session the provider no longer
+      // knows ends the chat; a gap past the keep-alive deadline is reported as a discontinuity.
+      const poller = Effect.gen(function* () {
+        let lastSuccess = yield* Clock.currentTimeMillis
+        let failures = 0
+        let gapReported = false
+        while (!closedAtProvider) {
+          const outcome = yield* Effect.either(pollOnce)
+          const now = yield* Clock.currentTimeMillis
+          if (outcome._tag === "Right") {
+            lastSuccess = now
+            failures = 0
+            gapReported = false
+            if (closedAtProvider) return
+            yield* Effect.sleep(Duration.millis(yield* nextPause))
+            continue
+          }
+          const failure = outcome.left
+          if (failure._tag === "CallFailure" && !failure.retryable) {
+            const error = refused(failure)
+            yield* emit({
+              type: "ended",
+              by: "provider",
+              reason: error._tag === "SessionExpired" ? "timeout" : "error",
+              detail: error.message
+            })
+            return
+          }
+          failures += 1
+          if (!gapReported && now - lastSuccess > keepAlive) {
+            gapReported = true
+            yield* emit({ type: "discontinuity", reason: "no successful poll within LiveChat's keep-alive window" })
+          }
+          if (now - lastSuccess > keepAlive * 4) {
+            yield* emit({
+              type: "ended",
+              by: "provider",
+              reason: "error",
+              detail: `LiveChat did not answer polls for ${Math.round((now - lastSuccess) / 1000)} s`
+            })
+            return
+          }
+          const backoff = Math.min(250 * 2 ** Math.min(failures, 6), cadence.normal)
+          const retryAfter =
+            failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
+          yield* Effect.sleep(Duration.millis(Math.min(Math.max(backoff, retryAfter), ceiling)))
+        }
+      }).pipe(Effect.annotateLogs({ provider }), Effect.withSpan("LiveChat.poll"))
+
+      yield* emit({ type: "queued" })
+      yield* Effect.forkScoped(poller)
+
+      // Counts the visitor's messages in the log: has send number `n` (the welcome message is number 1) landed?
+      // An unreadable answer is retried like a lost one: guessing could duplicate or lose the message.
+      const landed = (n: number) =>
+        read(undefined).pipe(
+          Effect.catchTag("ProtocolError", () =>
+            Effect.fail(new CallFailure({ operation: "get_pending_messages", code: "MALFORMED_ANSWER" }))
+          ),
+          Effect.map(
+            (events) =>
+              events.filter((raw) => {
+                const known = decodeKnown(raw)
+                return Option.isSome(known) && known.value.type === "message" && known.value.user_type === "visitor"
+              }).length >= n
+          )
+        )
+
+      const sendOnce = (text: string) =>
+        call("send_message", () =>
+          client.POST("/visitors/{visitor_id}/chat/send_message", { params: path, body: { ...auth(), message: text } })
+        )
+
+      const remote: RemoteChat = {
+        send: ({ text }) =>
+          Effect.suspend(() => {
+            const n = delivered + 1
+            let ambiguous = false
+            const attempt = Effect.suspend(() =>
+              ambiguous
+                ? landed(n).pipe(Effect.flatMap((done) => (done ? Effect.void : Effect.asVoid(sendOnce(text)))))
+                : Effect.asVoid(sendOnce(text))
+            ).pipe(
+              Effect.tapError((failure) =>
+                Effect.sync(() => {
+                  if (failure._tag === "CallFailure" && failure.maybeApplied) ambiguous = true
+                })
+              )
+            )
+            return retryTransient(provider, "send_message", attempt, settings.retry).pipe(
+              Effect.tap(() =>
+                Effect.sync(() => {
+                  delivered = n
+                })
+              ),
+              Effect.mapError(refused)
+            )
+          }).pipe(Effect.withSpan("LiveChat.send")),
+        typing: () => Effect.void,
+        end,
+        pollRate: rate.perMinute
+      }
+      return remote
+    })
+
+    return ChatProvider.of({ name: provider, capabilities: capabilities.livechat, start })
+  })
+
+/** The adapter as a layer; its connection pool closes with the layer. */
+export const layer = (settings: LiveChatSettings): Layer.Layer<ChatProvider, InvalidConfiguration> =>
+  Layer.scoped(ChatProvider, make(settings))
+
+/** Reads `LIVECHAT_BASE_URL` (optional), `LIVECHAT_LICENCE_ID` and `LIVECHAT_GROUP` (optional). */
+export const layerConfig: Layer.Layer<ChatProvider, InvalidConfiguration> = Layer.scoped(
+  ChatProvider,
+  Config.all({
+    baseUrl: Config.option(Config.string("LIVECHAT_BASE_URL")),
+    licenceId: Config.integer("LIVECHAT_LICENCE_ID"),
+    group: Config.option(Config.integer("LIVECHAT_GROUP"))
+  }).pipe(
+    Effect.mapError(
+      (error) =>
+        new InvalidConfiguration({ provider, field: "environment", problem: String(error).split("\n")[0] ?? "" })
+    ),
+    Effect.flatMap(({ baseUrl, licenceId, group }) =>
+      make({
+        licenceId,
+        ...Option.match(baseUrl, { onNone: () => ({}), onSome: (value) => ({ baseUrl: value }) }),
+        ...Option.match(group, { onNone: () => ({}), onSome: (value) => ({ group: value }) })
+      })
+    )
+  )
+)

@@ -1,0 +1,18 @@
+/**
+ * How the provider-neutral suites (conformance, faults) drive one provider: build its layer against a running
+ * simulator. One file per provider in `test/fixtures/`.
+ */
+
+import type { RunningSimulator } from "@switchboard/simulator"
+import type { Layer } from "effect"
+import type { ChatProvider } from "../../src/ChatProvider.ts"
+import type { InvalidConfiguration, ProviderName } from "../../src/Errors.ts"
+
+export interface ProviderFixture {
+  readonly name: ProviderName
+  /** The adapter's layer pointed at `sim`, with fast retries for tests; `tuning` overrides settings. */
+  readonly layer: (
+    sim: RunningSimulator,
+    tuning?: Record<string, unknown>
+  ) => Layer.Layer<ChatProvider, InvalidConfiguration>
+}

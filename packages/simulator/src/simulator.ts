@@ -1,0 +1,180 @@
+/**
+ * Composition: one Hono app serving the three providers under their prefixes and the control API under `/_agent`,
+ * sharing one clock, one seeded random source, one fault table and one agent hub.
+ */
+import { readFileSync } from "node:fs"
+import type { AddressInfo } from "node:net"
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server"
+import { loadSpec } from "@switchboard/specs"
+import { Hono } from "hono"
+import { parse } from "yaml"
+import { ManualClock, type SimClock, systemClock } from "./clock.ts"
+import { makeControl } from "./control.ts"
+import { type FaultRule, Faults } from "./faults.ts"
+import { ChatHub, type HubOptions } from "./hub.ts"
+import type { ProviderModule, SimContext } from "./module.ts"
+import { type Env, mountOperations, networkFailureHeader, type Violation } from "./pipeline.ts"
+import { type LiveChatOptions, type LiveChatSettings, makeLiveChat } from "./providers/livechat.ts"
+import { type LivePersonOptions, type LivePersonSettings, makeLivePerson } from "./providers/liveperson.ts"
+import { makeSalesforce, type SalesforceOptions, type SalesforceSettings } from "./providers/salesforce.ts"
+import { seededRandom } from "./random.ts"
+import { type ScriptedAgentOptions, startScriptedAgent } from "./scripted-agent.ts"
+
+export interface SimulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number
+  /** Interface to listen on; default 127.0.0.1. */
+  readonly host?: string
+  /** Seed for ids, secrets and fault draws; default 1. */
+  readonly seed?: number
+  /** `"manual"` for a `ManualClock` that moves only when advanced; default wall time. */
+  readonly clock?: SimClock | "manual" | "system"
+  /** Fault rules active from the start. */
+  readonly faults?: ReadonlyArray<FaultRule>
+  /** Runs the scripted agent (true for its defaults); default off. */
+  readonly agent?: boolean | ScriptedAgentOptions
+  /** Checks every response against the specs and records violations in `violations`; default off. */
+  readonly validateResponses?: boolean
+  readonly hub?: HubOptions
+  readonly salesforce?: SalesforceOptions
+  readonly liveperson?: LivePersonOptions
+  readonly livechat?: LiveChatOptions
+}
+
+export interface Simulator {
+  readonly hub: ChatHub
+  readonly faults: Faults
+  readonly clock: SimClock
+  /** Responses that did not match the specs (only collected with `validateResponses`). */
+  readonly violations: ReadonlyArray<Violation>
+  /** What a client needs to talk to each provider (ids, keys), besides the base URL. */
+  readonly settings: {
+    readonly salesforce: SalesforceSettings
+    readonly liveperson: LivePersonSettings
+    readonly livechat: LiveChatSettings
+  }
+  /** Handles a request in-process, without a socket (connection faults reject like a network error). */
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>
+  /** Stops the scripted agent and every provider timer and releases held requests. */
+  dispose(): void
+}
+
+export interface RunningSimulator extends Simulator, AsyncDisposable {
+  /** `http://host:port`. */
+  readonly url: string
+  /** Base URL of each provider API and of the control API. */
+  readonly urls: {
+    readonly salesforce: string
+    readonly liveperson: string
+    readonly livechat: string
+    readonly control: string
+  }
+  readonly port: number
+  /** Ends every held request, closes every connection and the server. */
+  close(): Promise<void>
+}
+
+const controlDocument = (): Record<string, unknown> =>
+  parse(readFileSync(new URL("../control-api.yaml", import.meta.url), "utf8")) as Record<string, unknown>
+
+/** Builds the simulator without listening: use `fetch` in-process, or `startSimulator` for real HTTP. */
+export const createSimulator = (options: SimulatorOptions = {}): Simulator & { readonly app: Hono<Env> } => {
+  const clock =
+    options.clock === "manual"
+      ? new ManualClock()
+      : options.clock === "system" || options.clock === undefined
+        ? systemClock
+        : options.clock
+  const random = seededRandom(options.seed ?? 1)
+  const faults = new Faults(random, options.faults ?? [])
+  const hub = new ChatHub(clock, random, options.hub)
+  const context: SimContext = { hub, clock, random, faults }
+  const violations: Array<Violation> = []
+  const checking = options.validateResponses === true ? violations : undefined
+
+  const salesforce = makeSalesforce(context, options.salesforce)
+  const liveperson = makeLivePerson(context, options.liveperson)
+  const livechat = makeLiveChat(context, options.livechat)
+  const providers: ReadonlyArray<ProviderModule> = [salesforce, liveperson, livechat]
+
+  const app = new Hono<Env>({ strict: false })
+  for (const module of providers) {
+    mountOperations(app, {
+      name: module.provider,
+      document: loadSpec(module.provider) as unknown as Record<string, unknown>,
+      module,
+      faults,
+      ...(checking === undefined ? {} : { violations: checking })
+    })
+  }
+  mountOperations(app, {
+    name: "control",
+    document: controlDocument(),
+    module: makeControl(hub, faults, clock),
+    ...(checking === undefined ? {} : { violations: checking })
+  })
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no simulator resource at ${c.req.path}` } }, 404))
+
+  const agentOptions = options.agent === true ? {} : options.agent === false ? undefined : options.agent
+  const stopAgent = agentOptions === undefined ? () => {} : startScriptedAgent(hub, clock, agentOptions)
+
+  return {
+    app,
+    hub,
+    faults,
+    clock,
+    violations,
+    settings: { salesforce: salesforce.settings, liveperson: liveperson.settings, livechat: livechat.settings },
+    fetch: async (input, init) => {
+      const response = await app.fetch(new Request(input, init), {})
+      if (response.headers.has(networkFailureHeader)) throw new TypeError("fetch failed (simulated network failure)")
+      return response
+    },
+    dispose: () => {
+      stopAgent()
+      for (const module of providers) module.close()
+    }
+  }
+}
+
+/** Starts the simulator on a real HTTP server (127.0.0.1 and a free port by default). Use with `await using`. */
+export const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
+  const simulator = createSimulator(options)
+  const host = options.host ?? "127.0.0.1"
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
+    const server = serve(
+      {
+        fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
+          simulator.app.fetch(request, env as HttpBindings),
+        port: options.port ?? 0,
+        hostname: host,
+        overrideGlobalObjects: false
+      },
+      (info: AddressInfo) => resolve({ server, port: info.port })
+    )
+    server.once("error", reject)
+  })
+  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      simulator.dispose()
+      server.close(() => resolve())
+      if ("closeAllConnections" in server) server.closeAllConnections()
+    })
+    return closing
+  }
+  return {
+    ...simulator,
+    url: origin,
+    port,
+    urls: {
+      salesforce: `${origin}/salesforce/chat/rest`,
+      liveperson: `${origin}/liveperson`,
+      livechat: `${origin}/livechat`,
+      control: `${origin}/_agent`
+    },
+    close,
+    [Symbol.asyncDispose]: close
+  }
+}
