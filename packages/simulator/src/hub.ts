@@ -387,8 +387,15 @@ export class ChatHub {
     }
   }
 
+  /** A listener that throws (a console, the scripted agent) never breaks the provider request that caused the event. */
   #emit(event: HubEvent): void {
-    for (const listener of this.#listeners) listener(event)
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        console.error("[simulator] a hub listener failed", error)
+      }
+    }
   }
 
   #view(chat: ChatRecord): ChatView {

@@ -143,6 +143,26 @@ export const mountOperations = (app: Hono<Env>, options: MountOptions): void => 
   app.route(module.prefix, sub)
 }
 
+/**
+ * Numbers that coercion turned into Infinity or NaN (`1e999` passes ajv's integer check): refused for every module.
+ */
+const nonFinite = (request: SimRequest): Array<Problem> => {
+  const found: Array<Problem> = []
+  const scan = (value: unknown, at: string) => {
+    if (typeof value === "number" && !Number.isFinite(value)) found.push({ at, message: "must be a finite number" })
+    else if (Array.isArray(value)) value.forEach((item, index) => scan(item, `${at}/${index}`))
+  }
+  for (const [key, value] of Object.entries(request.query)) scan(value, `query/${key}`)
+  if (
+    request.contentType === "application/x-www-form-urlencoded" &&
+    typeof request.body === "object" &&
+    request.body !== null
+  ) {
+    for (const [key, value] of Object.entries(request.body)) scan(value, `body/${key}`)
+  }
+  return found
+}
+
 /** Responses made by fault injection (see `handle`). */
 const injected = new WeakSet<Response>()
 
@@ -213,7 +233,7 @@ const respond = async (
     contentType: parsed.value === undefined ? undefined : contentType,
     body: parsed.value
   }
-  const problems = operation.validateRequest(request)
+  const problems = [...operation.validateRequest(request), ...nonFinite(request)]
   if (problems.length > 0) {
     return module.error(400, problems.map((problem) => `${problem.at}: ${problem.message}`).join("; "))
   }

@@ -79,6 +79,7 @@ export const startScriptedAgent = (hub: ChatHub, clock: SimClock, options: Scrip
         })
         break
       case "visitor-message": {
+        if (event.chat.state !== "chatting") break // answered once accepted, with the greeting
         const reply = rules.find((rule) => rule.when.test(event.text))?.reply ?? fallback
         answer(id, reply, endWhen.test(event.text) ? () => later(typingMs, () => hub.end(id, "agent")) : undefined)
         break

@@ -30,6 +30,7 @@ export interface paths {
          *     * **401**: the `licence_id` is not accepted.
          *     * **404**: unknown licence or resource.
          *     * **500**: LiveChat failed.
+         *     * **429**, **503**: overloaded for now (undocumented by the vendor); retry after `Retry-After` seconds.
          *
          *     Not idempotent in a documented way: do not retry blindly, a retry may open a second chat.
          */
@@ -68,6 +69,7 @@ export interface paths {
          *     * **401**: `licence_id`/`secured_session_id` not accepted for this visitor.
          *     * **404**: no such chat (wrong `secured_session_id`, or the chat is gone).
          *     * **500**: LiveChat failed.
+         *     * **429**, **503**: overloaded for now (undocumented by the vendor); retry after `Retry-After` seconds.
          *
          *     A safe read: retrying it is harmless.
          */
@@ -100,6 +102,7 @@ export interface paths {
          *     * **401**: `licence_id`/`secured_session_id` not accepted for this visitor.
          *     * **404**: no such chat (wrong `secured_session_id`, or the chat was closed).
          *     * **500**: LiveChat failed.
+         *     * **429**, **503**: overloaded for now (undocumented by the vendor); retry after `Retry-After` seconds.
          *
          *     There is no deduplication key: a retried send may show the line twice. Before retrying, look for the
          *     echo of the line in `get_pending_messages`.
@@ -132,6 +135,7 @@ export interface paths {
          *     * **401**: `licence_id`/`secured_session_id` not accepted for this visitor.
          *     * **404**: no such chat.
          *     * **500**: LiveChat failed.
+         *     * **429**, **503**: overloaded for now (undocumented by the vendor); retry after `Retry-After` seconds.
          */
         post: operations["closeChat"];
         delete?: never;
@@ -390,6 +394,32 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description Too many requests for now. Not in the vendor's documentation (see "Decisions where the vendor is silent"):
+         *     rate limiting by LiveChat or by any HTTP front end in the way. Wait `Retry-After` seconds, then try again.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description LiveChat (or an HTTP front end in the way) is briefly unable to answer. Not in the vendor's documentation (see
+         *     "Decisions where the vendor is silent"). Wait `Retry-After` seconds, then try again.
+         */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         /**
@@ -422,7 +452,13 @@ export interface components {
         LastMessageId: number;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description How many seconds to wait before trying again (delta-seconds).
+         * @example 1
+         */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -468,7 +504,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getPendingMessages: {
@@ -523,7 +561,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendMessage: {
@@ -567,7 +607,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     closeChat: {
@@ -611,7 +653,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
