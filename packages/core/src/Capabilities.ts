@@ -12,7 +12,7 @@ export interface Capabilities {
   readonly queuePosition: boolean
   /** The provider estimates the wait before an agent answers. */
   readonly waitEstimate: boolean
-  /** Transfers to another agent are reported as such. */
+  /** Transfers to another agent are reported as such (LiveChat: inferred from a second agent joining). */
   readonly transferEvents: boolean
   /** The agent can read what the visitor is typing before it is sent. */
   readonly sneakPeek: boolean
@@ -48,7 +48,7 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     visitorTyping: false,
     queuePosition: false,
     waitEstimate: false,
-    transferEvents: false,
+    transferEvents: true,
     sneakPeek: false,
     transcriptByEmail: false,
     customEvents: false

@@ -94,9 +94,11 @@ export const openChat = async (options: OpenChatOptions): Promise<Chat> => {
   const session = opened.value
   let state = await runtime.runPromise(SubscriptionRef.get(session.state))
   runtime.runFork(
-    Stream.runForEach(session.state.changes, (next) => Effect.sync(() => void (state = next))).pipe(
-      Effect.forkIn(scope)
-    )
+    Stream.runForEach(session.state.changes, (next) =>
+      Effect.sync(() => {
+        state = next
+      })
+    ).pipe(Effect.forkIn(scope))
   )
   const rt = await runtime.runtime()
   let ending: Promise<void> | undefined

@@ -18,10 +18,10 @@ export const simulator = (options: SimulatorOptions = {}) =>
   )
 
 /** Polls `check` every 10 ms until it returns a value (fails the test after `timeout`). */
-export const eventually = <A>(what: string, check: () => A | undefined, timeout = 10_000) =>
+export const eventually = <A>(what: string, check: () => A | undefined, timeout = 10_000): Effect.Effect<A, Error> =>
   Effect.suspend(() => {
     const value = check()
-    return value === undefined ? Effect.fail(what) : Effect.succeed(value)
+    return value === undefined ? Effect.fail(new Error(`still waiting for ${what}`)) : Effect.succeed(value)
   }).pipe(
     Effect.retry(Schedule.spaced("10 millis")),
     Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error(`timed out waiting for ${what}`) })
@@ -33,6 +33,20 @@ export const chatAt = (sim: RunningSimulator, provider: ProviderName) =>
 
 export const refresh = (sim: RunningSimulator, chat: ChatView) => sim.hub.get(chat.id)
 
+interface Until {
+  <E extends ChatEvent>(
+    what: string,
+    match: (event: ChatEvent) => event is E,
+    timeout?: number
+  ): Effect.Effect<E, Error>
+  (what: string, match: (event: ChatEvent) => boolean, timeout?: number): Effect.Effect<ChatEvent, Error>
+}
+
+const until =
+  (seen: ReadonlyArray<ChatEvent>): Until =>
+  (what: string, match: (event: ChatEvent) => boolean, timeout?: number) =>
+    eventually(what, () => seen.find(match), timeout)
+
 /** Collects the session's events in the background; `seen()` reads them, `until` waits for a matching one. */
 export const recorder = (session: ChatSession) =>
   Effect.gen(function* () {
@@ -43,8 +57,7 @@ export const recorder = (session: ChatSession) =>
     )
     return {
       seen: () => seen,
-      until: <E extends ChatEvent>(what: string, match: (event: ChatEvent) => event is E, timeout?: number) =>
-        eventually(what, () => seen.find(match) as E | undefined, timeout),
+      until: until(seen),
       count: (what: string, match: (event: ChatEvent) => boolean, n: number, timeout?: number) =>
         eventually(what, () => (seen.filter(match).length >= n ? seen.filter(match) : undefined), timeout),
       done: Fiber.join(fiber).pipe(Effect.zipRight(Effect.sync(() => Chunk.fromIterable(seen))))
