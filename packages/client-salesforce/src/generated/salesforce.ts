@@ -20,6 +20,7 @@ export interface paths {
          *     * `200`: the new session.
          *     * `400`: a required header is missing or malformed.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the server hands the request over; retry.
          */
@@ -52,6 +53,7 @@ export interface paths {
          *     * `400`: a required header is missing or malformed.
          *     * `403`: the session is unknown, already ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the session moved to another server; reconnect, then retry.
          */
@@ -82,8 +84,9 @@ export interface paths {
          *     * `400`: the JSON body is malformed or lacks a required field.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
-         *     * `503`: the session moved to another server; reconnect, then resend with the same sequence.
+         *     * `503`: the session moved to another server; reconnect, then resend (numbered from 1 after `resetSequence`).
          */
         post: operations["chasitorInit"];
         delete?: never;
@@ -114,6 +117,7 @@ export interface paths {
          *     * `403`: the session is not valid (ended, expired, affinity mismatch); stop polling.
          *     * `404`, `405`: unknown path or wrong method.
          *     * `409`: another poll is open for this session; the server terminates the chat, start a new session.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the session moved to another server; call `ReconnectSession` with the last `offset`.
          */
@@ -146,8 +150,9 @@ export interface paths {
          *     * `400`: the body is malformed or lacks `text`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
-         *     * `503`: the session moved to another server; reconnect, then resend with the same sequence.
+         *     * `503`: the session moved to another server; reconnect, then resend (numbered from 1 after `resetSequence`).
          */
         post: operations["sendChatMessage"];
         delete?: never;
@@ -175,6 +180,7 @@ export interface paths {
          *     * `400`: the body is not valid JSON.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
          *     * `503`: the session moved to another server; reconnect first.
          */
@@ -204,6 +210,7 @@ export interface paths {
          *     * `400`: the body is not valid JSON.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
          *     * `503`: the session moved to another server; reconnect first.
          */
@@ -234,6 +241,7 @@ export interface paths {
          *     * `400`: the body is malformed or lacks `position` or `text`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
          *     * `503`: the session moved to another server; reconnect first.
          */
@@ -264,8 +272,9 @@ export interface paths {
          *     * `400`: the body is missing, malformed or has no reason.
          *     * `403`: the session is unknown or already ended.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
-         *     * `503`: the session moved to another server; reconnect, then resend with the same sequence.
+         *     * `503`: the session moved to another server; reconnect, then resend (numbered from 1 after `resetSequence`).
          */
         post: operations["chatEnd"];
         delete?: never;
@@ -293,8 +302,9 @@ export interface paths {
          *     * `400`: the body is malformed or lacks `type` or `data`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
-         *     * `503`: the session moved to another server; reconnect, then resend with the same sequence.
+         *     * `503`: the session moved to another server; reconnect, then resend (numbered from 1 after `resetSequence`).
          */
         post: operations["sendCustomEvent"];
         delete?: never;
@@ -324,6 +334,7 @@ export interface paths {
          *     * `400`: the body is malformed or the value is not `triggered` or `cleared`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path (API version below 35) or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer before `ChatEstablished`.
          *     * `503`: the session moved to another server; reconnect first.
          */
@@ -354,6 +365,7 @@ export interface paths {
          *     * `400`: the body is malformed or lacks `organizationId`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the session moved again; reconnect first.
          */
@@ -383,6 +395,7 @@ export interface paths {
          *     * `400`: `ReconnectSession.offset` is missing or not an integer.
          *     * `403`: the session is unknown, ended or expired; start over.
          *     * `404`, `405`: unknown path (API version below 37) or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the handover is still in progress; retry.
          */
@@ -411,6 +424,7 @@ export interface paths {
          *     * `400`: the `SessionId` parameter is missing.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path (API version 37 or later) or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the handover is still in progress; retry.
          */
@@ -442,8 +456,9 @@ export interface paths {
          *     * `400`: the body is malformed or a noun lacks `prefix` or `noun`.
          *     * `403`: the session is unknown, ended or expired.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error, also the answer to Chasitor nouns before `ChatEstablished`.
-         *     * `503`: the session moved to another server; reconnect, then resend with the same sequence.
+         *     * `503`: the session moved to another server; reconnect, then resend (numbered from 1 after `resetSequence`).
          */
         post: operations["multiNoun"];
         delete?: never;
@@ -469,6 +484,7 @@ export interface paths {
          *     * `200`: the envelope with one `Availability` (or `SwitchServer`) entry.
          *     * `400`: `org_id`, `deployment_id` or `Availability.ids` is missing or malformed.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the server hands the request over; retry.
          */
@@ -498,6 +514,7 @@ export interface paths {
          *     * `200`: the envelope with one `Settings` (or `SwitchServer`) entry.
          *     * `400`: `org_id`, `deployment_id` or `Settings.buttonIds` is missing or malformed.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the server hands the request over; retry.
          */
@@ -529,6 +546,7 @@ export interface paths {
          *     * `202`: accepted, no body.
          *     * `400`: the body is malformed or lacks `location`.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the server hands the request over; retry.
          */
@@ -555,6 +573,7 @@ export interface paths {
          *     * `200`: the visitor id, bare or wrapped.
          *     * `400`: `org_id` or `deployment_id` is missing or malformed.
          *     * `404`, `405`: unknown path or wrong method.
+         *     * `429`: too many requests (rate limiting by the service or a front end); wait `Retry-After` seconds.
          *     * `500`: server error.
          *     * `503`: the server hands the request over; retry.
          */
@@ -1311,12 +1330,28 @@ export interface components {
             };
         };
         /**
+         * @description Too many requests for now. Not in the vendor's documentation (see "Decisions where the vendor is silent"):
+         *     rate limiting by the service or by any HTTP front end in the way. Wait `Retry-After` seconds, then retry.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": components["schemas"]["ErrorText"];
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /**
          * @description The affinity token changed: the session is being handed over to another server. Cancel in-flight
          *     requests, call `GET System/ReconnectSession`, process `ChasitorSessionData`, then resend pending
-         *     requests with their original sequence numbers.
+         *     requests, numbered from 1 again when the answer said `resetSequence: true` (the new server has not seen
+         *     the old numbers). A fault-injecting server or front end may add `Retry-After`.
          */
         AffinityChanged: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -1358,7 +1393,8 @@ export interface components {
          * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
          *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
          *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-         *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+         *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+         *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
          * @example 3
          */
         Sequence: number;
@@ -1436,7 +1472,13 @@ export interface components {
             };
         };
     };
-    headers: never;
+    headers: {
+        /**
+         * @description How many seconds to wait before trying again (delta-seconds).
+         * @example 1
+         */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1476,6 +1518,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1520,6 +1563,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1550,7 +1594,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1578,6 +1623,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1637,6 +1683,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["ConcurrentPoll"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1667,7 +1714,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1687,6 +1735,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1717,7 +1766,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1733,6 +1783,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1763,7 +1814,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1779,6 +1831,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1809,7 +1862,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1829,6 +1883,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1859,7 +1914,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1879,6 +1935,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1909,7 +1966,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1929,6 +1987,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -1976,6 +2035,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2018,6 +2078,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2069,6 +2130,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2120,6 +2182,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2150,7 +2213,8 @@ export interface operations {
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
                  *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate), which the simulator mirrors.
+                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
+                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -2170,6 +2234,7 @@ export interface operations {
             403: components["responses"]["SessionInvalid"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ChatNotEstablished"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2227,6 +2292,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2288,6 +2354,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2328,6 +2395,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
@@ -2372,6 +2440,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["AffinityChanged"];
         };
