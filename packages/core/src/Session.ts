@@ -19,6 +19,7 @@ import {
   ExecutionStrategy,
   Exit,
   type Fiber,
+  FiberId,
   Option,
   PubSub,
   Queue,
@@ -117,6 +118,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
   const closed = (operation: string) => new ChatClosed({ provider: provider.name, operation })
   let ended = false
+  let closing = false // set by `end`: a start that has not begun yet must not begin
   let sent = 0
 
   const emit = (event: ChatEvent): Effect.Effect<void> =>
@@ -148,7 +150,9 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       })
     )
 
-  const typing = yield* makeTyping(
+  // The typing debouncer (two fibers) starts on first use: most chats never call `typing`, and an idle session
+  // should cost little (bench/).
+  const typingWorker = makeTyping(
     (on) =>
       Ref.get(remote).pipe(
         Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (chat) => chat.typing(on) })),
@@ -156,22 +160,44 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       ),
     Deferred.await(connected),
     { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
-  ).pipe(Scope.extend(workers))
+  ).pipe(Scope.extend(workers), Effect.uninterruptible)
+  let typingReady: Deferred.Deferred<(on: boolean) => Effect.Effect<void>> | undefined
+  const typing = (on: boolean): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (typingReady !== undefined) return Effect.flatMap(Deferred.await(typingReady), (set) => set(on))
+      const ready = Deferred.unsafeMake<(on: boolean) => Effect.Effect<void>>(FiberId.none)
+      typingReady = ready
+      return typingWorker.pipe(
+        Effect.tap((set) => Deferred.succeed(ready, set)),
+        Effect.flatMap((set) => set(on))
+      )
+    })
+
+  // The sender fiber starts with the first message once the chat exists (an idle session has none).
+  let deliverTo: RemoteChat | undefined
+  let delivering = false
+  const startDelivery = Effect.suspend(() => {
+    if (delivering || deliverTo === undefined) return Effect.void
+    delivering = true
+    return Effect.asVoid(Effect.forkIn(deliver(deliverTo), workers))
+  })
 
   const enqueue = (text: string) =>
     Effect.gen(function* () {
       sent += 1
       const done = yield* Deferred.make<void, ChatError>()
       yield* Queue.offer(outbox, { id: `visitor-${sent}`, text, done })
+      yield* startDelivery
       return done
     })
 
   const doStart = Effect.gen(function* () {
-    if (ended) return yield* closed("start")
+    if (ended || closing) return yield* closed("start")
     yield* SubscriptionRef.update(state, (current) => ({ ...current, status: "starting" as const }))
     const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
     yield* Ref.set(remote, Option.some(chat))
-    yield* Effect.forkIn(deliver(chat), workers)
+    deliverTo = chat
+    if ((yield* Queue.size(outbox)) > 0) yield* startDelivery
     const first = request.firstMessage?.trim()
     if (first && provider.name !== "livechat") {
       const done = yield* enqueue(first)
@@ -195,15 +221,18 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     Effect.withSpan("Session.start")
   )
 
-  const launch = yield* Effect.cached(Effect.forkIn(doStart, scope))
+  // The start runs in its own fiber (recorded as it is forked), so `end` can interrupt it half-way.
   const startFiber = yield* Ref.make(Option.none<Fiber.RuntimeFiber<void, ChatError>>())
+  const launch = yield* Effect.cached(
+    Effect.forkIn(doStart, scope).pipe(Effect.tap((fiber) => Ref.set(startFiber, Option.some(fiber))))
+  )
   const start = launch.pipe(
-    Effect.tap((fiber) => Ref.set(startFiber, Option.some(fiber))),
     Effect.flatMap((fiber) => fiber.await),
-    Effect.flatMap((exit) => exit)
+    Effect.flatten
   )
 
   const doEnd = Effect.gen(function* () {
+    closing = true
     const pending = yield* Ref.get(startFiber)
     if (Option.isSome(pending)) yield* pending.value.interruptAsFork(pending.value.id())
     if (Option.isSome(pending)) yield* pending.value.await

@@ -18,6 +18,7 @@ import type { ChatEvent } from "./ChatEvent.ts"
 import type { ChatProvider, StartRequest } from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, type InvalidConfiguration, type ProviderName } from "./Errors.ts"
 import * as LiveChat from "./providers/LiveChat.ts"
+import * as Salesforce from "./providers/Salesforce.ts"
 import * as Session from "./Session.ts"
 
 export type { Capabilities } from "./Capabilities.ts"
@@ -31,7 +32,9 @@ interface Common extends StartRequest {
   readonly session?: Session.SessionOptions
 }
 
-export type OpenChatOptions = { readonly provider: "livechat" } & LiveChat.LiveChatSettings & Common
+export type OpenChatOptions =
+  | ({ readonly provider: "salesforce" } & Salesforce.SalesforceSettings & Common)
+  | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings & Common)
 
 /** A running chat. `await using` (or `end()`) ends it at the provider. */
 export interface Chat extends AsyncDisposable {
@@ -54,6 +57,8 @@ export interface Chat extends AsyncDisposable {
 
 const layerFor = (options: OpenChatOptions): Layer.Layer<ChatProvider, InvalidConfiguration> => {
   switch (options.provider) {
+    case "salesforce":
+      return Salesforce.layer(options)
     case "livechat":
       return LiveChat.layer(options)
   }

@@ -7,10 +7,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import * as Session from "../src/Session.ts"
 import { fixture as livechat } from "./fixtures/livechat.ts"
+import { fixture as salesforce } from "./fixtures/salesforce.ts"
 import type { ProviderFixture } from "./support/fixture.ts"
 import { chatAt, eventually, is, recorder, refresh, withProvider } from "./support/harness.ts"
 
-const fixtures: ReadonlyArray<ProviderFixture> = [livechat]
+const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, livechat]
 const count = 200
 
 describe.each(fixtures)("$name under faults", (fixture) => {

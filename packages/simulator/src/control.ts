@@ -5,7 +5,7 @@ import type { Provider } from "@switchboard/specs"
 import { ManualClock, type SimClock } from "./clock.ts"
 import type { FaultRule, Faults } from "./faults.ts"
 import { type Agent, type ChatHub, type ChatState, HubError } from "./hub.ts"
-import { empty, json, type OperationModule, type SimRequest } from "./module.ts"
+import { empty, json, type OperationModule, type ProviderModule, type SimRequest } from "./module.ts"
 
 const codes: Record<number, string> = {
   400: "bad_request",
@@ -38,7 +38,12 @@ interface Body {
   readonly ms?: number
 }
 
-export const makeControl = (hub: ChatHub, faults: Faults, clock: SimClock): OperationModule => {
+export const makeControl = (
+  hub: ChatHub,
+  faults: Faults,
+  clock: SimClock,
+  modules: ReadonlyArray<ProviderModule>
+): OperationModule => {
   const body = (request: SimRequest) => (request.body ?? {}) as Body
   const chatId = (request: SimRequest) => request.params.chatId as string
   const availability = (skill?: string) => ({
@@ -63,6 +68,15 @@ export const makeControl = (hub: ChatHub, faults: Faults, clock: SimClock): Oper
       endChat: (request) => act(() => hub.end(chatId(request), body(request).reason)),
       disconnectAgent: (request) => act(() => hub.disconnect(chatId(request))),
       expireSession: (request) => act(() => hub.expire(chatId(request))),
+      handoverSession: (request) =>
+        act(() => {
+          const chat = hub.get(chatId(request))
+          const module = modules.find((candidate) => candidate.provider === chat.provider)
+          if (chat.state === "ended" || module?.handover?.(chat.id) !== true) {
+            throw new HubError(409, `chat ${chat.id} cannot be handed over (${chat.provider}, ${chat.state})`)
+          }
+          return hub.get(chat.id)
+        }),
       getAvailability: (request) => json(availability(request.query.skill as string | undefined)),
       setAvailability: (request) => {
         const { available, skill } = body(request)

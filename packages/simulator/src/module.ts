@@ -43,6 +43,12 @@ export interface ProviderModule extends OperationModule {
    * Salesforce turns a 503 into an affinity handover that the client must repair with ReconnectSession.
    */
   fault?(status: number, request: SimRequest): Response | undefined
+  /**
+   * Moves the chat's session to another server as a real deployment's handover does (Salesforce: a new affinity
+   * token; calls with the old one answer 503 until the client reconnects). Returns false where the chat cannot.
+   * Absent for providers without such a mechanism.
+   */
+  handover?(chatId: string): boolean
   /** Cancels the module's timers and releases held requests. */
   close(): void
 }

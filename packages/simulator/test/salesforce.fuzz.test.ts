@@ -226,16 +226,6 @@ const isSalesforceError = (json: unknown): boolean =>
   typeof (json as { error?: unknown }).error === "string" &&
   Object.keys(json).length === 1
 
-/**
- * Whether the request's path, once normalised (`..` segments), still lies under the Salesforce prefix. The
- * "unknown resource" and "path traversal" mutations leave it, and then the simulator's app-level 404 answers in the
- * control API's shape: a framework matter outside this module (see the report), asserted separately below.
- */
-const underPrefix = (outcome: Outcome) => {
-  const path = new URL(outcome.path, "http://127.0.0.1").pathname
-  return path === prefix || path.startsWith(`${prefix}/`)
-}
-
 describe("Salesforce simulator under fuzzing", () => {
   it("answers 1,000 malformed requests with a 4xx in its error shape within a second each", {
     timeout: 120_000
@@ -322,9 +312,9 @@ describe("Salesforce simulator under fuzzing", () => {
     })
     const rounds = await alongside
 
-    const inside = outcomes.filter(underPrefix)
-    const outside = outcomes.filter((outcome) => !underPrefix(outcome))
-    const failures = inside.filter(
+    // Every answer, path tricks included (even those a URL parser would normalise out of the prefix), is a fast 4xx
+    // in Salesforce's error shape.
+    const failures = outcomes.filter(
       (outcome) =>
         !(outcome.status >= 400 && outcome.status < 500 && isSalesforceError(outcome.json) && outcome.ms < 1000)
     )
@@ -337,17 +327,10 @@ describe("Salesforce simulator under fuzzing", () => {
     }))
     expect(report, JSON.stringify(report, null, 1)).toEqual([])
     expect(outcomes).toHaveLength(1000)
-    for (const outcome of inside) {
+    for (const outcome of outcomes) {
       expect(outcome.status).toBeGreaterThanOrEqual(400)
       expect(outcome.status).toBeLessThan(500)
       expect(isSalesforceError(outcome.json)).toBe(true)
-      expect(outcome.ms).toBeLessThan(1000)
-    }
-    // Paths normalised out of the prefix: the framework's 404 (control shape), still a fast 4xx.
-    expect(new Set(outside.map((outcome) => outcome.mutation))).toEqual(new Set(["unknown resource", "path traversal"]))
-    for (const outcome of outside) {
-      expect(outcome.status).toBe(404)
-      expect((outcome.json as { error?: { code?: unknown } }).error?.code).toBe("not_found")
       expect(outcome.ms).toBeLessThan(1000)
     }
     // No answer shows a secret of either session.

@@ -9,7 +9,7 @@
  * - `start` is retried: the API returns the open chat of a visitor id instead of a second one (spec decision).
  */
 import { createLiveChatClient } from "@switchboard/client-livechat"
-import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, Schema, type Scope } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, type Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import type { ChatEvent } from "../ChatEvent.ts"
 import {
@@ -28,10 +28,11 @@ import {
   SessionExpired,
   Unauthorized
 } from "../Errors.ts"
-import { type Answer, CallFailure, call } from "../internal/call.ts"
+import { CallFailure, call } from "../internal/call.ts"
 import { makePollRate } from "../internal/pollRate.ts"
 import { makePool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
+import { decodeKnown, decodeStart, type PollTarget, readPending } from "./livechat/wire.ts"
 
 export interface LiveChatSettings {
   /** API origin; default `https://api.livechatinc.com`. */
@@ -62,29 +63,6 @@ export interface LiveChatSettings {
   /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
   readonly fetch?: (request: Request) => Promise<Response>
 }
-
-const AgentDetails = Schema.Struct({
-  message_id: Schema.Number,
-  timestamp: Schema.Number,
-  type: Schema.Literal("agent_details"),
-  agent: Schema.Struct({ name: Schema.String })
-})
-const Message = Schema.Struct({
-  message_id: Schema.Number,
-  timestamp: Schema.Number,
-  type: Schema.Literal("message"),
-  user_type: Schema.Literal("agent", "visitor"),
-  text: Schema.String
-})
-const Closed = Schema.Struct({ message_id: Schema.Number, type: Schema.Literal("chat_closed") })
-const Known = Schema.Union(AgentDetails, Message, Closed)
-const Envelope = Schema.Struct({
-  events: Schema.Array(Schema.Struct({ message_id: Schema.Number }, { key: Schema.String, value: Schema.Unknown }))
-})
-const decodeEnvelope = Schema.decodeUnknownEither(Envelope)
-const decodeKnown = Schema.decodeUnknownOption(Known)
-const StartAnswer = Schema.Struct({ secured_session_id: Schema.String, banned: Schema.optional(Schema.Boolean) })
-const decodeStart = Schema.decodeUnknownEither(StartAnswer)
 
 const provider = "livechat" as const
 
@@ -212,31 +190,13 @@ export const make = (
 
       // The poller's view of the log, shared with `send` for its echo count.
       let cursor: number | undefined
-      let visitorMessagesSeen = 0
       let delivered = 1 // the welcome message
       let agent: string | undefined
       let lastAgentActivity = 0
       let lastQuietSince = yield* Clock.currentTimeMillis
 
-      const read = (after: number | undefined) =>
-        call("get_pending_messages", () =>
-          client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
-            params: { ...path, query: { ...auth(), ...(after === undefined ? {} : { last_message_id: after }) } }
-          })
-        ).pipe(
-          Effect.flatMap((answer: Answer<unknown>) => {
-            const decoded = decodeEnvelope(answer.data)
-            return decoded._tag === "Right"
-              ? Effect.succeed([...decoded.right.events].sort((a, b) => a.message_id - b.message_id))
-              : Effect.fail(
-                  new ProtocolError({
-                    provider,
-                    operation: "get_pending_messages",
-                    detail: "the answer has no events list"
-                  })
-                )
-          })
-        )
+      const target: PollTarget = { path, licence_id, secret: () => Redacted.value(secret) }
+      const read = (after: number | undefined) => readPending(client, target, after)
 
       const toEvents = (raw: { readonly message_id: number }, now: number): Array<ChatEvent> => {
         const known = decodeKnown(raw)
@@ -252,7 +212,6 @@ export const make = (
           }
           case "message":
             if (event.user_type === "agent") lastAgentActivity = now
-            else visitorMessagesSeen += 1
             return [
               {
                 type: "message",

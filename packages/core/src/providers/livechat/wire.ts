@@ -1,0 +1,83 @@
+/**
+ * The LiveChat payloads the adapter reads, and its poll request (`get_pending_messages`): one function that the
+ * adapter's poller and `bench/` both run, so the benchmark measures the request exactly as the adapter makes it.
+ */
+import type { LiveChatClient } from "@switchboard/client-livechat"
+import { Effect, Schema } from "effect"
+import { ProtocolError } from "../../Errors.ts"
+import { type Answer, type CallFailure, call } from "../../internal/call.ts"
+
+const AgentDetails = Schema.Struct({
+  message_id: Schema.Number,
+  timestamp: Schema.Number,
+  type: Schema.Literal("agent_details"),
+  agent: Schema.Struct({ name: Schema.String })
+})
+const Message = Schema.Struct({
+  message_id: Schema.Number,
+  timestamp: Schema.Number,
+  type: Schema.Literal("message"),
+  user_type: Schema.Literal("agent", "visitor"),
+  text: Schema.String
+})
+const Closed = Schema.Struct({ message_id: Schema.Number, type: Schema.Literal("chat_closed") })
+const Known = Schema.Union(AgentDetails, Message, Closed)
+const Envelope = Schema.Struct({
+  events: Schema.Array(Schema.Struct({ message_id: Schema.Number }, { key: Schema.String, value: Schema.Unknown }))
+})
+const decodeEnvelope = Schema.decodeUnknownEither(Envelope)
+
+/** One event of the log as the adapter maps it: a known type with a readable body, or none. */
+export const decodeKnown = Schema.decodeUnknownOption(Known)
+
+const StartAnswer = Schema.Struct({ secured_session_id: Schema.String, banned: Schema.optional(Schema.Boolean) })
+
+/** Body of `start`. */
+export const decodeStart = Schema.decodeUnknownEither(StartAnswer)
+
+/** One raw event of `get_pending_messages`: all that is checked before `decodeKnown` is its id. */
+export interface RawEvent {
+  readonly message_id: number
+}
+
+/** Who is polling: the path and the credentials of one chat. */
+export interface PollTarget {
+  readonly path: { readonly path: { readonly visitor_id: string } }
+  readonly licence_id: number
+  readonly secret: () => string
+}
+
+/**
+ * `get_pending_messages` after `after` (the whole log when undefined): the events, oldest first. An answer without
+ * an events list fails with `ProtocolError`.
+ */
+export const readPending = (
+  client: LiveChatClient,
+  target: PollTarget,
+  after: number | undefined
+): Effect.Effect<Array<RawEvent>, CallFailure | ProtocolError> =>
+  call("get_pending_messages", () =>
+    client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
+      params: {
+        ...target.path,
+        query: {
+          licence_id: target.licence_id,
+          secured_session_id: target.secret(),
+          ...(after === undefined ? {} : { last_message_id: after })
+        }
+      }
+    })
+  ).pipe(
+    Effect.flatMap((answer: Answer<unknown>) => {
+      const decoded = decodeEnvelope(answer.data)
+      return decoded._tag === "Right"
+        ? Effect.succeed([...decoded.right.events].sort((a, b) => a.message_id - b.message_id))
+        : Effect.fail(
+            new ProtocolError({
+              provider: "livechat",
+              operation: "get_pending_messages",
+              detail: "the answer has no events list"
+            })
+          )
+    })
+  )

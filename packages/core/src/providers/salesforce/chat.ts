@@ -1,0 +1,369 @@
+/**
+ * One Salesforce chat on the wire, after `GET System/SessionId`: the outbound `X-LIVEAGENT-SEQUENCE` counter and
+ * its exactly-once commands, the affinity handover (`503` → `ReconnectSession` → `ChasitorSessionData` →
+ * `ChasitorResyncState`) and the state both share. The long-poll loop lives in `poller.ts`.
+ *
+ * Rules kept here:
+ * - Sequenced requests (ChasitorInit, ChatMessage, typing, ChatEnd) go one at a time, in counter order: the server
+ *   drops any number at or below the highest it has seen, so a retried number must never trail a newer one.
+ * - A retry reuses its number; after a handover with `resetSequence` it takes a fresh one from the restarted
+ *   counter, and a message that may already have landed is first looked up in `ChasitorSessionData`'s transcript.
+ * - Nothing is sent while a handover is in progress (the `ready` latch), as the reference asks.
+ */
+import {
+  endSessionParams,
+  reconnectHeaders,
+  type SalesforceClient,
+  type SalesforceSession,
+  type SequencedHeaders,
+  sequencedHeaders
+} from "@switchboard/client-salesforce"
+import { Clock, Deferred, Effect, Either, type Fiber, FiberId, Redacted } from "effect"
+import type { ChatEvent } from "../../ChatEvent.ts"
+import type { Emit } from "../../ChatProvider.ts"
+import { ChatClosed, type ChatError, ProtocolError, ProviderUnavailable, SessionExpired } from "../../Errors.ts"
+import { CallFailure, call } from "../../internal/call.ts"
+import { makePollRate } from "../../internal/pollRate.ts"
+import { type RetryPolicy, retryTransient } from "../../Retry.ts"
+import { decodeReconnect, type TranscriptLine } from "./wire.ts"
+
+export const provider = "salesforce" as const
+
+type Result = Promise<{ readonly data?: unknown; readonly error?: unknown; readonly response: Response }>
+
+export interface ChatDeps {
+  readonly orgId: string
+  readonly commands: SalesforceClient
+  readonly polls: SalesforceClient
+  /** Only with a custom fetch (no dispatcher to abandon a held poll): the poll's bound, in Effect. */
+  readonly pollTimeoutMillis: number | undefined
+  readonly retry: RetryPolicy | undefined
+  readonly emit: Emit
+}
+
+/** How a terminal condition reads as an event (after start) and as an error (before start returned). */
+export interface Terminal {
+  readonly event: Extract<ChatEvent, { type: "ended" }>
+  readonly error: ChatError
+  /** The server no longer knows the session (403): not even a DELETE is worth sending. */
+  readonly gone?: boolean
+}
+
+/** Short budgets for the calls of `end` and of a failed start: the session bounds `end` as a whole too. */
+const endPolicy = (retry: RetryPolicy | undefined): RetryPolicy => ({ ...retry, maxRetries: 3, deadline: "3 seconds" })
+
+export type Chat = ReturnType<typeof makeChat>
+
+export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
+  const { emit } = deps
+  const ready = Effect.unsafeMakeLatch(true) // closed while a handover is in progress
+  const wanted = Effect.unsafeMakeLatch(false) // opened to ask the poller for a handover
+  const commandLock = Effect.unsafeMakeSemaphore(1)
+  const outcome = Deferred.unsafeMake<void, ChatError>(FiberId.none)
+
+  const state = {
+    current: Redacted.make(initial),
+    /** Next X-LIVEAGENT-SEQUENCE; `generation` counts the restarts of that counter. */
+    nextSequence: 1,
+    generation: 0,
+    /** Handovers done so far. */
+    epoch: 0,
+    handoverRequested: false,
+    /** After a handover: the next answer should start with ChasitorSessionData. */
+    resyncPending: false,
+    pollerActive: false,
+    poller: undefined as Fiber.RuntimeFiber<void> | undefined,
+    /** Inbound cursor: the `sequence` of the last 200 processed, sent back as `ack`. */
+    ack: -1,
+    /** `offset` of the last non-empty answer, for ReconnectSession. */
+    lastOffset: undefined as number | undefined,
+    established: false,
+    startSettled: false,
+    /** The chat is over at the provider (ended, failed, expired or terminated). */
+    over: false,
+    /** The server no longer knows the session. */
+    gone: false,
+    ending: false,
+    /** Agent lines shown so far, in transcript order; `serverIndex` counts the server's agent lines delivered. */
+    agentLines: [] as Array<string>,
+    serverIndex: 0,
+    agentMessages: 0,
+    visitorSent: 0,
+    /** The visitor's lines in the last ChasitorSessionData (undefined when none arrived since the handover). */
+    visitorTranscript: undefined as ReadonlyArray<string> | undefined,
+    discontinuityEpoch: -1
+  }
+
+  const session = () => Redacted.value(state.current)
+  const rate = makePollRate()
+
+  // ---- handover ---------------------------------------------------------------------------------------------------
+
+  /** `GET System/ReconnectSession`: adopts the new affinity token and restarts the counter when told to. */
+  const reconnect = Effect.gen(function* () {
+    const offset = state.lastOffset ?? 0
+    const answer = yield* retryTransient(
+      provider,
+      "ReconnectSession",
+      call("ReconnectSession", () =>
+        deps.commands.GET("/System/ReconnectSession", {
+          params: { query: { "ReconnectSession.offset": offset }, header: reconnectHeaders(session()) }
+        })
+      ),
+      deps.retry
+    )
+    const decoded = decodeReconnect(answer.data)
+    if (Either.isLeft(decoded)) {
+      return yield* new ProtocolError({
+        provider,
+        operation: "ReconnectSession",
+        detail: "no affinity token in the answer"
+      })
+    }
+    state.current = Redacted.make(session().withAffinityToken(decoded.right.affinityToken))
+    if (decoded.right.resetSequence === true) {
+      state.nextSequence = 1
+      state.generation += 1
+    }
+    // In the same step as the new epoch: a 503 seen from now on asks for another handover.
+    state.epoch += 1
+    state.handoverRequested = false
+    wanted.unsafeClose()
+    state.resyncPending = true
+    state.visitorTranscript = undefined
+    yield* Effect.logDebug(
+      `Salesforce handover ${state.epoch}: reconnected, sequence ${decoded.right.resetSequence === true ? "restarted" : "kept"}`
+    )
+  }).pipe(Effect.withSpan("Salesforce.reconnect"))
+
+  /** A call answered 503: the poller runs the handover, or the caller does when no poller is running. */
+  const affinityChanged = (epochSeen: number): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (epochSeen !== state.epoch || state.over) return Effect.void
+      if (state.pollerActive) {
+        if (!state.handoverRequested) {
+          state.handoverRequested = true
+          ready.unsafeClose()
+          wanted.unsafeOpen()
+        }
+        return Effect.void
+      }
+      return reconnect.pipe(Effect.catchAll((failure) => Effect.logDebug("Salesforce reconnect failed", failure._tag)))
+    })
+
+  // ---- commands ---------------------------------------------------------------------------------------------------
+
+  /**
+   * One sequenced request, exactly once: retried with the same number; renumbered only after the counter restarts,
+   * and then skipped when `landed` proves an earlier, ambiguous attempt went through. Succeeds with `true` when it
+   * was found in the transcript instead of being sent again.
+   */
+  const sequenced = (
+    operation: string,
+    run: (header: SequencedHeaders) => Result,
+    options: {
+      readonly landed?: () => boolean
+      /** A refusal that, after an ambiguous attempt and a renumbering, means the first attempt was applied. */
+      readonly refusedAsApplied?: (failure: CallFailure) => boolean
+      readonly policy?: RetryPolicy
+    } = {}
+  ): Effect.Effect<boolean, CallFailure | ProviderUnavailable> =>
+    Effect.suspend(() => {
+      let sequence: number | undefined
+      let generation = state.generation
+      let ambiguous = false
+      let renumberedAfterAmbiguity = false
+      let landed = false
+      const attempt = Effect.gen(function* () {
+        yield* ready.await
+        if (state.over) return yield* new CallFailure({ operation, status: 403 })
+        if (sequence === undefined || generation !== state.generation) {
+          if (sequence !== undefined && ambiguous) {
+            if (options.landed?.() === true) {
+              landed = true
+              return
+            }
+            yield* Effect.logWarning(
+              `Salesforce ${operation}: resending after a handover; its first attempt is unproven`
+            )
+          }
+          renumberedAfterAmbiguity = sequence !== undefined && ambiguous
+          sequence = state.nextSequence++
+          generation = state.generation
+          ambiguous = false
+        }
+        const epoch = state.epoch
+        const header = sequencedHeaders(session(), sequence)
+        yield* call(operation, () => run(header)).pipe(
+          Effect.tapError((failure) => {
+            if (failure.status === 503) return affinityChanged(epoch)
+            if (failure.maybeApplied) ambiguous = true
+            return Effect.void
+          }),
+          Effect.catchIf(
+            (failure) => renumberedAfterAmbiguity && options.refusedAsApplied?.(failure) === true,
+            () =>
+              Effect.sync(() => {
+                landed = true
+              })
+          )
+        )
+      })
+      return retryTransient(provider, operation, attempt, options.policy ?? deps.retry).pipe(Effect.map(() => landed))
+    }).pipe(commandLock.withPermits(1))
+
+  /** `DELETE System/SessionId/{key}`: bounded, never fails. */
+  const deleteSession = Effect.suspend(() => {
+    const attempt = Effect.suspend(() => {
+      const epoch = state.epoch
+      return call("DeleteSession", () =>
+        deps.commands.DELETE("/System/SessionId/{sessionKey}", { params: endSessionParams(session()), parseAs: "text" })
+      ).pipe(
+        Effect.tapError((failure) => (failure.status === 503 ? affinityChanged(epoch) : Effect.void)),
+        // 403: the session is already gone (ChatEnd, the agent or expiry ended it), which is what was asked.
+        Effect.catchIf(
+          (failure) => failure.status === 403,
+          () => Effect.void
+        )
+      )
+    })
+    return retryTransient(provider, "DeleteSession", attempt, endPolicy(deps.retry))
+  }).pipe(
+    Effect.catchAll((failure) => Effect.logDebug("Salesforce session delete failed", failure._tag)),
+    Effect.asVoid
+  )
+
+  /** Maps a command failure to what the caller can act on. */
+  const refused =
+    (operation: string) =>
+    (failure: CallFailure | ProviderUnavailable): ChatError => {
+      if (failure._tag === "ProviderUnavailable") return failure
+      if (failure.status === 403) {
+        return state.over
+          ? new ChatClosed({ provider, operation })
+          : new SessionExpired({ provider, operation, status: 403 })
+      }
+      return new ProtocolError({ provider, operation, detail: `unexpected HTTP ${failure.status ?? "failure"}` })
+    }
+
+  /** Has the visitor's latest message landed? Only a transcript received after the handover can say so. */
+  const visitorLanded = (text: string) => () => {
+    const lines = state.visitorTranscript
+    return lines !== undefined && lines.length > state.visitorSent && lines.at(-1) === text
+  }
+
+  // ---- events -----------------------------------------------------------------------------------------------------
+
+  const now = Clock.currentTimeMillis
+
+  const discontinuity = (reason: string) =>
+    Effect.suspend(() => {
+      if (state.discontinuityEpoch === state.epoch) return Effect.void
+      state.discontinuityEpoch = state.epoch
+      return emit({ type: "discontinuity", reason })
+    })
+
+  /** One agent line of the server's transcript, skipped when it is a re-delivery of a line already shown. */
+  const agentLine = (text: string, at?: number) =>
+    Effect.gen(function* () {
+      state.serverIndex += 1
+      if (state.serverIndex <= state.agentLines.length) {
+        if (state.agentLines[state.serverIndex - 1] === text) return
+        state.agentLines.length = state.serverIndex - 1
+        yield* discontinuity("Salesforce re-delivered agent lines that differ from the ones already shown")
+      }
+      state.agentLines.push(text)
+      state.agentMessages += 1
+      const id = `sf-${state.agentMessages}`
+      yield* emit({ type: "message", id, from: "agent", text, at: at ?? (yield* now) })
+    })
+
+  /** ChasitorSessionData after a handover: what the server says the visitor has, against what was shown. */
+  const reconcile = (lines: ReadonlyArray<TranscriptLine> | undefined) =>
+    Effect.gen(function* () {
+      if (lines === undefined) {
+        state.serverIndex = state.agentLines.length
+        return yield* discontinuity("Salesforce restored the session without its transcript")
+      }
+      state.visitorTranscript = lines.filter((line) => line.type === "Chasitor").map((line) => line.content ?? "")
+      const agent = lines.filter((line) => line.type === "Agent")
+      const shown = state.agentLines
+      let common = 0
+      while (common < agent.length && common < shown.length && agent[common]?.content === shown[common]) common++
+      state.serverIndex = common
+      if (common === shown.length) {
+        // Every line shown is in the transcript; any line past them was missed during the handover.
+        for (const line of agent.slice(common)) yield* agentLine(line.content ?? "", line.timestamp)
+      } else if (common < agent.length) {
+        yield* discontinuity("Salesforce's transcript after the handover differs from the lines already shown")
+        state.agentLines = agent.map((line) => line.content ?? "")
+        state.serverIndex = agent.length
+      }
+      // Otherwise the transcript is a prefix of what was shown: the rest comes again and is skipped by position.
+    })
+
+  /** The chat is over at the provider: one `ended` event, or the start's failure if start has not returned. */
+  const terminate = (terminal: Terminal) =>
+    Effect.suspend(() => {
+      if (state.over) return Effect.void
+      state.over = true
+      state.gone = terminal.gone === true
+      ready.unsafeOpen()
+      if (!state.startSettled) {
+        state.startSettled = true
+        return Deferred.fail(outcome, terminal.error)
+      }
+      return emit(terminal.event)
+    })
+
+  const settleStart = Effect.suspend(() => {
+    if (state.startSettled) return Effect.void
+    state.startSettled = true
+    return Deferred.succeed(outcome, undefined)
+  })
+
+  /** Ends the chat at the provider: ChatEnd while an agent has it, then DELETE. Idempotent, bounded, never fails. */
+  const end = Effect.suspend(() => {
+    if (state.ending) return Effect.void
+    state.ending = true
+    const chatEnd =
+      state.established && !state.over
+        ? sequenced(
+            "ChatEnd",
+            (header) =>
+              deps.commands.POST("/Chasitor/ChatEnd", {
+                params: { header },
+                body: { reason: "client" },
+                parseAs: "text"
+              }),
+            { policy: endPolicy(deps.retry) }
+          ).pipe(Effect.catchAll((failure) => Effect.logDebug("Salesforce ChatEnd failed", failure._tag)))
+        : Effect.void
+    return chatEnd.pipe(Effect.zipRight(state.gone ? Effect.void : deleteSession))
+  }).pipe(Effect.withSpan("Salesforce.end"))
+
+  return {
+    state,
+    ready,
+    wanted,
+    outcome,
+    rate,
+    reconnect,
+    affinityChanged,
+    sequenced,
+    deleteSession,
+    refused,
+    visitorLanded,
+    discontinuity,
+    agentLine,
+    reconcile,
+    terminate,
+    settleStart,
+    end,
+    session,
+    now
+  }
+}
+
+export const unavailable = (operation: string, attempts: number, detail: string) =>
+  new ProviderUnavailable({ provider, operation, attempts, detail })

@@ -1,0 +1,301 @@
+/**
+ * The long-poll loop of one chat: exactly one `GET System/Messages` in flight, re-polled at once after every answer,
+ * abandoned after `clientPollTimeout` (by the poll pool's `headersTimeout`), and never failing: a terminal answer
+ * becomes one `ended` event (or the start's failure).
+ *
+ * - `200`: entries are handled in order and `sequence` becomes the next `ack`; an answer whose `sequence` is not
+ *   above the last one processed is a repeat and is skipped.
+ * - `204`: poll again with the same `ack`.
+ * - No answer, `5xx`, `429`: poll again after a short backoff (Retry-After honoured), well within the session
+ *   timeout; a malformed envelope is polled again with the same `ack`, so the server re-delivers it.
+ * - `503`: the affinity handover (see `chat.ts`); `403`: the session expired; `409`: a second poll killed the chat.
+ */
+import { sessionHeaders } from "@switchboard/client-salesforce"
+import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
+import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
+import { CallFailure, call, callAbortable } from "../../internal/call.ts"
+import { defaultRetryPolicy, retryTransient } from "../../Retry.ts"
+import { type Chat, type ChatDeps, provider, type Terminal, unavailable } from "./chat.ts"
+import { decodeEntry, decodeEnvelope, type Entry, type Envelope, waitSeconds } from "./wire.ts"
+
+const expired = (operation: string): Terminal => ({
+  event: {
+    type: "ended",
+    by: "provider",
+    reason: "timeout",
+    detail: "Salesforce no longer knows the session (it expired)"
+  },
+  error: new SessionExpired({ provider, operation, status: 403 }),
+  gone: true
+})
+
+const conflict: Terminal = {
+  event: {
+    type: "ended",
+    by: "provider",
+    reason: "conflict",
+    detail: "Salesforce saw a second long poll for this session (HTTP 409) and terminated the chat"
+  },
+  error: new ProtocolError({ provider, operation: "Messages", detail: "HTTP 409: a second long poll was open" })
+}
+
+const broken = (error: ChatError): Terminal => ({
+  event: { type: "ended", by: "provider", reason: "error", detail: error.message },
+  error
+})
+
+/** `ChatEnded`: the visitor's own end (`client`), a timeout, or the agent. */
+const chatEnded = (reason: string | undefined): Terminal => {
+  const error = new ChatRequestRejected({ provider, reason: "the chat ended before an agent took it" })
+  if (reason === "client") return { event: { type: "ended", by: "visitor", reason: "visitor" }, error }
+  if (reason !== undefined && /timeout/i.test(reason)) {
+    return {
+      event: { type: "ended", by: "provider", reason: "timeout", detail: `Salesforce ended the chat (${reason})` },
+      error
+    }
+  }
+  return { event: { type: "ended", by: "agent", reason: "agent" }, error }
+}
+
+/** `ChatRequestFail`: nobody can take it (`Unavailable`), or another refusal. */
+const requestFailed = (reason: string | undefined): Terminal => {
+  const why = reason ?? "Unavailable"
+  if (why === "Unavailable") {
+    const error = new NoAgentsAvailable({ provider })
+    return { event: { type: "ended", by: "provider", reason: "no-agent", detail: error.message }, error }
+  }
+  const error = new ChatRequestRejected({ provider, reason: why })
+  return { event: { type: "ended", by: "provider", reason: "rejected", detail: error.message }, error }
+}
+
+export const poller = (deps: ChatDeps, chat: Chat) => {
+  const { state } = chat
+  const { emit } = deps
+  const policy = { ...defaultRetryPolicy, ...deps.retry }
+  /** The deployment's session timeout: `connectionTimeout` of ChatRequestSuccess when the server tells it. */
+  let sessionTimeoutMs = 120_000
+
+  const backoff = (failures: number, retryAfter: Duration.Duration | undefined) => {
+    const cap = Math.min(Duration.toMillis(policy.maxDelay), 2_000, sessionTimeoutMs / 8)
+    const delay = Math.min(Duration.toMillis(policy.baseDelay) * 2 ** Math.min(failures - 1, 10), cap)
+    const floor = retryAfter === undefined ? 0 : Math.min(Duration.toMillis(retryAfter), sessionTimeoutMs / 4)
+    return Duration.millis(Math.max(delay, floor))
+  }
+
+  /** Runs `effect` unless a handover is asked for first (then the effect, e.g. a held poll, is abandoned). */
+  const untilHandover = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.raceFirst(Effect.map(effect, Option.some), Effect.as(chat.wanted.await, Option.none<A>()))
+
+  const pollOnce = Effect.suspend(() => {
+    const query = { ack: state.ack }
+    const header = sessionHeaders(chat.session())
+    const poll = callAbortable("Messages", (signal) =>
+      deps.polls.GET("/System/Messages", { params: { query, header }, signal })
+    )
+    return deps.pollTimeoutMillis === undefined
+      ? poll
+      : poll.pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(deps.pollTimeoutMillis),
+            onTimeout: () => new CallFailure({ operation: "Messages", code: "POLL_TIMEOUT" })
+          })
+        )
+  })
+
+  const handle = (entry: Entry): Effect.Effect<void> => {
+    switch (entry.type) {
+      case "ChatRequestSuccess": {
+        const { queuePosition, estimatedWaitTime, connectionTimeout } = entry.message
+        if (connectionTimeout !== undefined && connectionTimeout > 0) sessionTimeoutMs = connectionTimeout
+        return emit({
+          type: "queued",
+          ...(queuePosition === undefined ? {} : { position: queuePosition }),
+          ...waitSeconds(estimatedWaitTime)
+        }).pipe(Effect.zipRight(chat.settleStart))
+      }
+      case "QueueUpdate":
+        return emit({
+          type: "queued",
+          ...(entry.message.position === undefined ? {} : { position: entry.message.position }),
+          ...waitSeconds(entry.message.estimatedWaitTime)
+        })
+      case "ChatRequestFail":
+        return chat.terminate(requestFailed(entry.message.reason))
+      case "ChatEstablished": {
+        state.established = true
+        const { name, userId } = entry.message
+        return chat.settleStart.pipe(
+          Effect.zipRight(emit({ type: "connected", agent: { name, ...(userId === undefined ? {} : { id: userId }) } }))
+        )
+      }
+      case "ChatMessage":
+        return chat.agentLine(entry.message.text)
+      case "AgentTyping":
+      case "AgentNotTyping":
+        return emit({ type: "typing", on: entry.type === "AgentTyping" })
+      case "AgentDisconnect":
+        return emit({ type: "agent-left" })
+      case "ChatTransferred": {
+        const { name, userId } = entry.message
+        return emit({ type: "transferred", agent: { name, ...(userId === undefined ? {} : { id: userId }) } })
+      }
+      case "TransferToButtonInitiated":
+        return emit({ type: "queued" })
+      case "ChatEnded":
+        return chat.terminate(chatEnded(entry.message.reason))
+      case "ChasitorSessionData": {
+        const position = entry.message.queuePosition
+        const queued =
+          !state.established && position !== undefined && position > 0
+            ? emit({ type: "queued", position })
+            : Effect.void
+        return queued.pipe(Effect.zipRight(chat.reconcile(entry.message.chatMessages)))
+      }
+      case "unknown":
+        return emit({ type: "unknown", raw: entry.raw })
+    }
+  }
+
+  /** ChasitorResyncState after the restored state was read; a 503 here asks for another handover. */
+  const resyncState = Effect.suspend(() => {
+    const epoch = state.epoch
+    const attempt = call("ChasitorResyncState", () =>
+      deps.commands.POST("/Chasitor/ChasitorResyncState", {
+        params: { header: sessionHeaders(chat.session()) },
+        body: { organizationId: deps.orgId },
+        parseAs: "text"
+      })
+    ).pipe(
+      Effect.asVoid,
+      Effect.catchIf(
+        (failure) => failure.status === 503,
+        () => chat.affinityChanged(epoch)
+      )
+    )
+    return retryTransient(provider, "ChasitorResyncState", attempt, deps.retry).pipe(
+      Effect.catchAll((failure) => Effect.logDebug("Salesforce ChasitorResyncState failed", failure._tag))
+    )
+  })
+
+  /** The first answer after a handover: continuity is proven by ChasitorSessionData or reported as a gap. */
+  const finishResync = (sawSessionData: boolean) =>
+    Effect.gen(function* () {
+      state.resyncPending = false
+      if (!sawSessionData) {
+        yield* chat.discontinuity("Salesforce did not restore the session's transcript after the handover")
+      }
+      yield* resyncState
+      if (!state.handoverRequested) chat.ready.unsafeOpen()
+    })
+
+  const deliver = (envelope: Envelope) =>
+    Effect.gen(function* () {
+      const resync = state.resyncPending
+      if (!resync && envelope.sequence <= state.ack) {
+        return yield* Effect.logDebug("Salesforce repeated an answer already processed; skipped")
+      }
+      state.ack = envelope.sequence
+      if (envelope.offset !== undefined) state.lastOffset = envelope.offset
+      const entries = envelope.messages.map(decodeEntry)
+      for (const entry of entries) {
+        if (state.over) break
+        yield* handle(entry)
+      }
+      if (resync && !state.over) yield* finishResync(entries[0]?.type === "ChasitorSessionData")
+    })
+
+  const handOver = Effect.gen(function* () {
+    const result = yield* Effect.either(chat.reconnect)
+    if (Either.isRight(result)) return true
+    const failure = result.left
+    yield* chat.terminate(
+      failure._tag === "CallFailure"
+        ? failure.status === 403
+          ? expired("ReconnectSession")
+          : broken(new ProtocolError({ provider, operation: "ReconnectSession", detail: `HTTP ${failure.status}` }))
+        : broken(failure)
+    )
+    return false
+  })
+
+  const loop = Effect.gen(function* () {
+    let lastAnswer = yield* Clock.currentTimeMillis
+    let failures = 0
+    let malformed = 0
+    while (!state.over) {
+      if (state.handoverRequested) {
+        if (!(yield* handOver)) return
+        continue
+      }
+      const epoch = state.epoch
+      yield* chat.rate.record
+      const outcome = yield* untilHandover(Effect.either(pollOnce))
+      if (Option.isNone(outcome)) continue
+      const at = yield* Clock.currentTimeMillis
+      const result = outcome.value
+      if (Either.isLeft(result)) {
+        const failure = result.left
+        if (failure.status === 503) {
+          yield* chat.affinityChanged(epoch)
+          continue
+        }
+        if (failure.status === 409) return yield* chat.terminate(conflict)
+        if (failure.status === 403) return yield* chat.terminate(expired("Messages"))
+        if (!failure.retryable) {
+          const detail = `unexpected HTTP ${failure.status} to a poll`
+          return yield* chat.terminate(broken(new ProtocolError({ provider, operation: "Messages", detail })))
+        }
+        failures += 1
+        if (at - lastAnswer > sessionTimeoutMs) {
+          const detail = `no answer to polls for ${Math.round((at - lastAnswer) / 1000)} s`
+          return yield* chat.terminate(broken(unavailable("Messages", failures, detail)))
+        }
+        yield* untilHandover(Effect.sleep(backoff(failures, failure.retryAfter)))
+        continue
+      }
+      lastAnswer = at
+      failures = 0
+      const answer = result.right
+      if (answer.response.status === 204 || answer.data === undefined) {
+        if (state.resyncPending) yield* finishResync(false)
+        continue
+      }
+      const envelope = decodeEnvelope(answer.data)
+      if (Either.isLeft(envelope)) {
+        malformed += 1
+        yield* Effect.logWarning(
+          "Salesforce answered a poll with a malformed envelope; polling again with the same ack"
+        )
+        if (malformed >= 3) {
+          const detail = "three polls in a row were answered with something other than a Messages envelope"
+          return yield* chat.terminate(broken(new ProtocolError({ provider, operation: "Messages", detail })))
+        }
+        continue
+      }
+      malformed = 0
+      yield* deliver(envelope.right)
+    }
+  })
+
+  return loop.pipe(
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.void
+        : Effect.logError("Salesforce poller failed", cause).pipe(
+            Effect.zipRight(
+              chat.terminate(
+                broken(new ProtocolError({ provider, operation: "Messages", detail: "the poller failed unexpectedly" }))
+              )
+            )
+          )
+    ),
+    Effect.ensuring(
+      Effect.sync(() => {
+        state.pollerActive = false
+        chat.ready.unsafeOpen()
+      })
+    ),
+    Effect.annotateLogs({ provider }),
+    Effect.withSpan("Salesforce.poll")
+  )
+}
