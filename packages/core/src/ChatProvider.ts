@@ -50,6 +50,12 @@ export interface RemoteChat {
    * already ended there. Called after the poller has stopped.
    */
   readonly end: Effect.Effect<void>
+  /** Salesforce: shows the agent the visitor's unsent draft (ChasitorSneakPeek). Absent where there is none. */
+  readonly sneakPeek?: (text: string) => Effect.Effect<void, ChatError>
+  /** Salesforce: a custom event for the agent's console (CustomEvent). */
+  readonly customEvent?: (type: string, data: string) => Effect.Effect<void, ChatError>
+  /** LivePerson: emails the chat's transcript to the visitor (transcriptRequest). */
+  readonly requestTranscript?: (email: string) => Effect.Effect<void, ChatError>
   /** Poll requests per minute over the last minute: the session's polling budget. */
   readonly pollRate: Effect.Effect<number>
 }

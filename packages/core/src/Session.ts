@@ -74,6 +74,15 @@ export interface ChatSession {
   readonly typing: (on: boolean) => Effect.Effect<void>
   /** Ends the chat (idempotent; never fails). */
   readonly end: Effect.Effect<void>
+  /**
+   * Shows the agent the visitor's unsent draft, where `capabilities.sneakPeek` (Salesforce). Waits for an agent;
+   * fails with `InvalidInput` where the provider has no sneak peek. Throttle it as you would typing.
+   */
+  readonly sneakPeek: (draft: string) => Effect.Effect<void, ChatError>
+  /** Sends a custom event to the agent's console, where `capabilities.customEvents` (Salesforce). */
+  readonly customEvent: (type: string, data: string) => Effect.Effect<void, ChatError>
+  /** Emails the transcript to the visitor, where `capabilities.transcriptByEmail` (LivePerson). */
+  readonly requestTranscript: (email: string) => Effect.Effect<void, ChatError>
   /** Poll requests per minute over the last minute. */
   readonly pollRate: Effect.Effect<number>
 }
@@ -248,6 +257,25 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   const end = yield* Effect.cached(doEnd)
   yield* Effect.addFinalizer(() => end)
 
+  /** Runs an optional provider feature once an agent is connected, or says the provider has none. */
+  const feature = <K extends "sneakPeek" | "customEvent" | "requestTranscript">(
+    name: K,
+    use: (run: NonNullable<RemoteChat[K]>) => Effect.Effect<void, ChatError>
+  ): Effect.Effect<void, ChatError> =>
+    Effect.gen(function* () {
+      if (ended) return yield* closed(name)
+      yield* Deferred.await(connected)
+      const chat = yield* Ref.get(remote)
+      const run = Option.isSome(chat) ? chat.value[name] : undefined
+      if (run === undefined) {
+        return yield* new InvalidInput({
+          field: name,
+          problem: `${provider.name} has no such feature (see capabilities)`
+        })
+      }
+      return yield* use(run as NonNullable<RemoteChat[K]>)
+    }).pipe(Effect.withSpan(`Session.${name}`))
+
   const session: ChatSession = {
     provider: provider.name,
     capabilities: provider.capabilities,
@@ -267,6 +295,12 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       }).pipe(Effect.withSpan("Session.send")),
     typing: (on) => (ended ? Effect.void : typing(on)),
     end,
+    sneakPeek: (draft) => feature("sneakPeek", (run) => run(draft)),
+    customEvent: (type, data) => feature("customEvent", (run) => run(type, data)),
+    requestTranscript: (email) =>
+      /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)
+        ? feature("requestTranscript", (run) => run(email))
+        : Effect.fail(new InvalidInput({ field: "email", problem: "it is not an email address" })),
     pollRate: Ref.get(remote).pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.succeed(0), onSome: (chat) => chat.pollRate }))
     )

@@ -191,6 +191,25 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
         { policy: typingPolicy(deps.retry) }
       )
       .pipe(Effect.asVoid, Effect.mapError(chat.refused(on ? "ChasitorTyping" : "ChasitorNotTyping"))),
+  sneakPeek: (text) =>
+    chat
+      .sequenced(
+        "ChasitorSneakPeek",
+        (header) =>
+          deps.commands.POST("/Chasitor/ChasitorSneakPeek", {
+            params: { header },
+            body: { position: text.length, text },
+            parseAs: "text"
+          }),
+        { policy: typingPolicy(deps.retry) }
+      )
+      .pipe(Effect.asVoid, Effect.mapError(chat.refused("ChasitorSneakPeek")), Effect.withSpan("Salesforce.sneakPeek")),
+  customEvent: (type, data) =>
+    chat
+      .sequenced("CustomEvent", (header) =>
+        deps.commands.POST("/Chasitor/CustomEvent", { params: { header }, body: { type, data }, parseAs: "text" })
+      )
+      .pipe(Effect.asVoid, Effect.mapError(chat.refused("CustomEvent")), Effect.withSpan("Salesforce.customEvent")),
   end: chat.end,
   pollRate: chat.rate.perMinute
 })
