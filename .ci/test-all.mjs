@@ -24,6 +24,8 @@ const tested = packageDirs.filter((dir) => manifest(dir).scripts?.test !== undef
 for (const dir of tested) rmSync(join(root, dir, "test-results"), { recursive: true, force: true })
 
 const turbo = spawnSync("pnpm", ["exec", "turbo", "run", ...tasks, "--continue"], { cwd: root, stdio: "inherit" })
+// Package sources changed without a changeset fail the run (compared with the base branch, main).
+const changesets = spawnSync("pnpm", ["exec", "changeset", "status"], { cwd: root, stdio: "inherit" })
 
 let passed = 0
 let failed = 0
@@ -57,4 +59,4 @@ if (turbo.status !== 0)
   problems.push(`turbo run ${tasks.join(" ")} failed (exit ${turbo.status}); see its output above`)
 for (const problem of problems) console.log(`! ${problem}`)
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(turbo.status !== 0 || failed > 0 ? 1 : 0)
+process.exit(turbo.status !== 0 || changesets.status !== 0 || failed > 0 ? 1 : 0)
