@@ -46,11 +46,12 @@ export const Discontinuity = event("discontinuity", { reason: Schema.String })
 /**
  * The chat is over, exactly once per session. `by`: who ended it; `reason`: why (reference §4.2):
  * `visitor`, `agent`, `no-agent` (nobody took it), `timeout` (the provider expired the session), `rejected`,
- * `conflict` (Salesforce: a second long poll), `error` (the session failed; see `detail`).
+ * `conflict` (Salesforce: a second long poll), `disconnected` (LivePerson dropped the chat after the agent's
+ * connection was lost), `error` (the session failed; see `detail`).
  */
 export const Ended = event("ended", {
   by: Schema.Literal("visitor", "agent", "provider"),
-  reason: Schema.Literal("visitor", "agent", "no-agent", "timeout", "rejected", "conflict", "error"),
+  reason: Schema.Literal("visitor", "agent", "no-agent", "timeout", "rejected", "conflict", "disconnected", "error"),
   detail: Schema.optional(Schema.String)
 })
 

@@ -12,12 +12,13 @@
  * }
  * ```
  */
-import { Cause, Effect, Exit, type Layer, ManagedRuntime, Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Effect, Exit, type Layer, ManagedRuntime, Redacted, Scope, Stream, SubscriptionRef } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { ChatEvent } from "./ChatEvent.ts"
 import type { ChatProvider, StartRequest } from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, type InvalidConfiguration, type ProviderName } from "./Errors.ts"
 import * as LiveChat from "./providers/LiveChat.ts"
+import * as LivePerson from "./providers/LivePerson.ts"
 import * as Salesforce from "./providers/Salesforce.ts"
 import * as Session from "./Session.ts"
 
@@ -32,8 +33,14 @@ interface Common extends StartRequest {
   readonly session?: Session.SessionOptions
 }
 
+/** LivePerson's settings, with the app key also accepted as a plain string. */
+export type LivePersonOptions = Omit<LivePerson.LivePersonSettings, "appKey"> & {
+  readonly appKey: string | Redacted.Redacted<string>
+}
+
 export type OpenChatOptions =
   | ({ readonly provider: "salesforce" } & Salesforce.SalesforceSettings & Common)
+  | ({ readonly provider: "liveperson" } & LivePersonOptions & Common)
   | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings & Common)
 
 /** A running chat. `await using` (or `end()`) ends it at the provider. */
@@ -59,6 +66,11 @@ const layerFor = (options: OpenChatOptions): Layer.Layer<ChatProvider, InvalidCo
   switch (options.provider) {
     case "salesforce":
       return Salesforce.layer(options)
+    case "liveperson":
+      return LivePerson.layer({
+        ...options,
+        appKey: Redacted.isRedacted(options.appKey) ? options.appKey : Redacted.make(options.appKey)
+      })
     case "livechat":
       return LiveChat.layer(options)
   }

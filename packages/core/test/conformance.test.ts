@@ -7,11 +7,12 @@ import type { ChatView, RunningSimulator } from "@switchboard/simulator"
 import { Deferred, Effect, Exit, Fiber, Scope, Supervisor } from "effect"
 import * as Session from "../src/Session.ts"
 import { fixture as livechat } from "./fixtures/livechat.ts"
+import { fixture as liveperson } from "./fixtures/liveperson.ts"
 import { fixture as salesforce } from "./fixtures/salesforce.ts"
 import type { ProviderFixture } from "./support/fixture.ts"
 import { chatAt, eventually, is, recorder, refresh, withProvider } from "./support/harness.ts"
 
-const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, livechat]
+const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, liveperson, livechat]
 
 /** Node resources that would keep a process alive: timers and sockets. */
 const liveResources = () =>
