@@ -10,13 +10,9 @@ import { fixture as livechat } from "./fixtures/livechat.ts"
 import { fixture as liveperson } from "./fixtures/liveperson.ts"
 import { fixture as salesforce } from "./fixtures/salesforce.ts"
 import type { ProviderFixture } from "./support/fixture.ts"
-import { chatAt, eventually, is, recorder, refresh, withProvider } from "./support/harness.ts"
+import { chatAt, eventually, is, liveResources, recorder, refresh, withProvider } from "./support/harness.ts"
 
 const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, liveperson, livechat]
-
-/** Node resources that would keep a process alive: timers and sockets. */
-const liveResources = () =>
-  process.getActiveResourcesInfo().filter((kind) => kind === "Timeout" || kind.includes("TCP")).length
 
 describe.each(fixtures)("$name conformance", (fixture) => {
   const provider = fixture.name

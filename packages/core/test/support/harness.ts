@@ -3,7 +3,7 @@
  * the simulator to see a chat, and collecting a session's events.
  */
 import { type ChatView, type RunningSimulator, type SimulatorOptions, startSimulator } from "@switchboard/simulator"
-import { Chunk, Effect, Fiber, Schedule, type Scope, Stream } from "effect"
+import { Chunk, Effect, Fiber, Schedule, type Scope, Stream, Supervisor } from "effect"
 import type { ChatEvent } from "../../src/ChatEvent.ts"
 import type { ChatProvider } from "../../src/ChatProvider.ts"
 import type { ProviderName } from "../../src/Errors.ts"
@@ -69,9 +69,14 @@ export const is =
   (event: ChatEvent): event is Extract<ChatEvent, { type: T }> =>
     event.type === type
 
+/** Node resources that would keep a process alive: timers and sockets. */
+export const liveResources = () =>
+  process.getActiveResourcesInfo().filter((kind) => kind === "Timeout" || kind.includes("TCP")).length
+
 /**
  * Runs `body` against a fresh simulator with the fixture's adapter layer; the session scope closes first, then the
- * adapter (its connection pool), then the simulator; spec violations fail the test.
+ * adapter (its connection pool), then the simulator. Afterwards nothing may be left running: no fiber the body
+ * started, no timer, no socket. Spec violations fail the test.
  */
 export const withProvider = <A, E>(
   fixture: ProviderFixture,
@@ -79,10 +84,23 @@ export const withProvider = <A, E>(
   options: SimulatorOptions = {}
 ) =>
   Effect.gen(function* () {
-    const sim = yield* simulator(options)
-    const result = yield* body(sim).pipe(Effect.scoped, Effect.provide(fixture.layer(sim)))
-    if (sim.violations.length > 0) {
-      return yield* Effect.die(new Error(`spec violations: ${JSON.stringify(sim.violations, null, 2)}`))
-    }
+    const before = liveResources()
+    const supervisor = yield* Supervisor.track
+    const result = yield* Effect.gen(function* () {
+      const sim = yield* simulator(options)
+      const value = yield* body(sim).pipe(Effect.scoped, Effect.provide(fixture.layer(sim)))
+      if (sim.violations.length > 0) {
+        return yield* Effect.die(new Error(`spec violations: ${JSON.stringify(sim.violations, null, 2)}`))
+      }
+      return value
+    }).pipe(Effect.scoped, Effect.supervised(supervisor))
+    yield* eventually("every fiber of the scenario to end", () =>
+      Effect.runSync(supervisor.value).every((fiber) => fiber.unsafePoll() !== null) ? true : undefined
+    )
+    yield* eventually(
+      `timers and sockets back to ${before}`,
+      () => (liveResources() <= before ? true : undefined),
+      3000
+    )
     return result
-  }).pipe(Effect.scoped)
+  })
