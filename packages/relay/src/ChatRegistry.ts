@@ -1,0 +1,308 @@
+/**
+ * The relay's chats: one core `Session` per visitor chat, each in its own `Scope` under the registry's scope, with
+ * its visitor token (kept as a digest), its numbered event log, its rate limits and its idle timer.
+ *
+ * - A chat with no open event stream for `idleTimeout` is abandoned: it is ended at the provider.
+ * - An ended chat stays readable for `retainEnded` (a reload shows how it ended), then is forgotten.
+ * - Closing the registry (the relay's `close()`) ends every chat at the provider, in parallel.
+ */
+import { type Capabilities, ChatProvider, type Errors, Session } from "@switchboard/core"
+import {
+  Clock,
+  Context,
+  type Duration,
+  Effect,
+  ExecutionStrategy,
+  Exit,
+  Fiber,
+  Scope,
+  Stream,
+  SubscriptionRef
+} from "effect"
+import * as EventLog from "./EventLog.ts"
+import { bucket, keyed, type Rate } from "./RateLimit.ts"
+import { forbidden, notFound, RelayError, rateLimited, unauthorized } from "./RelayError.ts"
+import { chatIdPattern, digest, matches, newChatId, newToken, tokenPattern } from "./Token.ts"
+
+/** The registry's settings, resolved (every default applied). */
+export interface RegistrySettings {
+  readonly idleTimeout: Duration.Duration
+  readonly retainEnded: Duration.Duration
+  readonly eventLogSize: number
+  readonly maxChats: number
+  readonly maxStreamsPerChat: number
+  /** How long `send` waits for the provider before answering "pending" (the message still goes out). */
+  readonly sendWait: Duration.Duration
+  readonly rates: { readonly starts: Rate; readonly messages: Rate; readonly typing: Rate }
+  readonly session: Session.SessionOptions
+}
+
+export class RegistryConfig extends Context.Tag("@switchboard/relay/RegistryConfig")<
+  RegistryConfig,
+  RegistrySettings
+>() {}
+
+/** The pre-chat form, validated. */
+export interface StartInput {
+  readonly name: string
+  readonly email?: string
+  readonly question: string
+}
+
+/** What the browser may know about its chat. */
+export interface ChatSummary {
+  readonly id: string
+  readonly provider: Errors.ProviderName
+  readonly capabilities: Capabilities.Capabilities
+  readonly state: Session.ChatState
+  /** The newest event's number. */
+  readonly lastEventId: number
+}
+
+export interface Started {
+  readonly chat: ChatSummary
+  readonly token: string
+}
+
+interface Entry {
+  readonly id: string
+  readonly digest: Buffer
+  readonly session: Session.ChatSession
+  readonly scope: Scope.CloseableScope
+  readonly log: EventLog.EventLog
+  readonly messages: (now: number) => number
+  readonly typing: (now: number) => number
+  pump?: Fiber.RuntimeFiber<void>
+  idle?: Fiber.RuntimeFiber<void>
+  streams: number
+}
+
+/** The outcome of asking for a chat's events. */
+export type Events =
+  | { readonly _tag: "Stream"; readonly frames: Stream.Stream<EventLog.Frame> }
+  /** The chat has ended and the client has seen every event: nothing more will come (SSE: 204). */
+  | { readonly _tag: "Done" }
+
+const make = Effect.gen(function* () {
+  const settings = yield* RegistryConfig
+  const provider = yield* ChatProvider.ChatProvider
+  const scope = yield* Effect.scope
+  // Every chat's scope hangs under this one, closed in parallel (each end may wait for its provider).
+  const chatsScope = yield* Scope.fork(scope, ExecutionStrategy.parallel)
+  const chats = new Map<string, Entry>()
+  const starts = keyed(settings.rates.starts)
+
+  const limit = (take: (now: number) => number, what: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const wait = take(now)
+      return wait === 0 ? Effect.void : Effect.fail(rateLimited(what, wait))
+    })
+
+  /** Forgets a chat: closes its live streams and its scope (which ends it at the provider if still open). */
+  const forget = (entry: Entry) =>
+    Effect.suspend(() => {
+      if (chats.get(entry.id) === entry) chats.delete(entry.id)
+      return entry.log.close.pipe(Effect.zipRight(Scope.close(entry.scope, Exit.void)))
+    })
+
+  /** Ends the chat at the provider and waits (briefly) until `ended` is in its log. */
+  const stop = (entry: Entry) =>
+    entry.session.end.pipe(
+      Effect.zipRight(
+        entry.pump === undefined ? Effect.void : Effect.ignore(Effect.timeout(Fiber.await(entry.pump), "2 seconds"))
+      )
+    )
+
+  const disarm = (entry: Entry) =>
+    Effect.suspend(() => {
+      const idle = entry.idle
+      delete entry.idle
+      return idle === undefined ? Effect.void : Fiber.interrupt(idle)
+    })
+
+  /** Starts the abandonment timer, unless it runs already or the chat has ended. */
+  const arm = (entry: Entry) =>
+    Effect.suspend(() => {
+      if (entry.idle !== undefined || entry.log.ended()) return Effect.void
+      return Effect.sleep(settings.idleTimeout).pipe(
+        Effect.zipRight(Effect.logInfo("relay: ending an abandoned chat (no event stream)")),
+        Effect.zipRight(stop(entry)),
+        Effect.annotateLogs({ chat: entry.id }),
+        // `arm` also runs when a stream closes, in its (uninterruptible) release: the timer itself must stay stoppable.
+        Effect.interruptible,
+        Effect.forkIn(scope),
+        Effect.tap((fiber) =>
+          Effect.sync(() => {
+            entry.idle = fiber
+          })
+        ),
+        Effect.asVoid
+      )
+    })
+
+  const start = (input: StartInput, client: string) =>
+    Effect.gen(function* () {
+      yield* limit((now) => starts(client, now), "new chats from this address")
+      if (chats.size >= settings.maxChats) {
+        return yield* new RelayError({
+          status: 503,
+          code: "capacity",
+          message: "The chat service is at capacity; try again in a minute.",
+          retryAfterSeconds: 30
+        })
+      }
+      const chatScope = yield* Scope.fork(chatsScope, ExecutionStrategy.sequential)
+      const request = {
+        visitorName: input.name,
+        firstMessage: input.question,
+        ...(input.email === undefined ? {} : { email: input.email, prechat: { Email: input.email } })
+      }
+      const session = yield* Session.open(request, settings.session).pipe(
+        Effect.provideService(ChatProvider.ChatProvider, provider),
+        Scope.extend(chatScope),
+        Effect.onError((cause) => Scope.close(chatScope, Exit.failCause(cause)))
+      )
+      const now = yield* Clock.currentTimeMillis
+      let id = newChatId()
+      while (chats.has(id)) id = newChatId()
+      const token = newToken()
+      const entry: Entry = {
+        id,
+        digest: digest(token),
+        session,
+        scope: chatScope,
+        log: yield* EventLog.make(settings.eventLogSize),
+        messages: bucket(settings.rates.messages, now).take,
+        typing: bucket(settings.rates.typing, now).take,
+        streams: 0
+      }
+      chats.set(id, entry)
+      // The pump numbers the session's events into the log; after `ended`, the chat is kept a while, then forgotten.
+      entry.pump = yield* session.events.pipe(
+        Stream.runForEach(entry.log.append),
+        Effect.zipRight(disarm(entry)),
+        Effect.zipRight(
+          Effect.sleep(settings.retainEnded).pipe(
+            Effect.zipRight(forget(entry)),
+            Effect.interruptible,
+            Effect.forkIn(scope),
+            Effect.asVoid
+          )
+        ),
+        Effect.forkIn(chatScope)
+      )
+      yield* arm(entry)
+      yield* Effect.logInfo("relay: chat started").pipe(Effect.annotateLogs({ chat: id, provider: provider.name }))
+      return { chat: yield* summary(entry), token } satisfies Started
+    })
+
+  const summary = (entry: Entry) =>
+    Effect.map(
+      SubscriptionRef.get(entry.session.state),
+      (state): ChatSummary => ({
+        id: entry.id,
+        provider: entry.session.provider,
+        capabilities: entry.session.capabilities,
+        state,
+        lastEventId: entry.log.lastId()
+      })
+    )
+
+  /** The chat, if this token is its own: 401 without a token, 404 for an unknown chat, 403 for another's token. */
+  const authorize = (id: string, token: string | undefined) =>
+    Effect.suspend(() => {
+      if (token === undefined || token === "") return Effect.fail(unauthorized())
+      const entry = chatIdPattern.test(id) ? chats.get(id) : undefined
+      if (entry === undefined) return Effect.fail(notFound(id))
+      if (!tokenPattern.test(token) || !matches(entry.digest, token)) return Effect.fail(forbidden())
+      return Effect.succeed(entry)
+    })
+
+  const ensureOpen = (entry: Entry) =>
+    entry.log.ended()
+      ? Effect.fail(new RelayError({ status: 409, code: "chat_ended", message: "This chat has ended." }))
+      : Effect.void
+
+  return {
+    start,
+
+    info: (id: string, token: string | undefined) => Effect.flatMap(authorize(id, token), summary),
+
+    /** "delivered" once the provider accepted it; "pending" when it is still waiting (for an agent, say). */
+    send: (id: string, token: string | undefined, text: string) =>
+      Effect.gen(function* () {
+        const entry = yield* authorize(id, token)
+        yield* ensureOpen(entry)
+        yield* limit(entry.messages, "messages")
+        const delivery = yield* entry.session.send(text).pipe(
+          Effect.tapError((error) => Effect.logWarning("relay: a visitor message was not delivered", error.message)),
+          Effect.forkIn(entry.scope)
+        )
+        return yield* Fiber.join(delivery).pipe(
+          Effect.timeoutTo({
+            duration: settings.sendWait,
+            onSuccess: () => "delivered" as const,
+            onTimeout: () => "pending" as const
+          })
+        )
+      }),
+
+    typing: (id: string, token: string | undefined, on: boolean) =>
+      Effect.gen(function* () {
+        const entry = yield* authorize(id, token)
+        yield* ensureOpen(entry)
+        yield* limit(entry.typing, "typing updates")
+        yield* entry.session.typing(on)
+      }),
+
+    end: (id: string, token: string | undefined) =>
+      Effect.gen(function* () {
+        const entry = yield* authorize(id, token)
+        yield* stop(entry)
+        return yield* summary(entry)
+      }),
+
+    /** The chat's events after `after`, live; the stream holds the chat open (no abandonment while it runs). */
+    events: (id: string, token: string | undefined, after: number) =>
+      Effect.gen(function* () {
+        const entry = yield* authorize(id, token)
+        if (entry.log.ended() && after >= entry.log.lastId()) return { _tag: "Done" } as Events
+        if (entry.streams >= settings.maxStreamsPerChat) {
+          return yield* new RelayError({
+            status: 429,
+            code: "too_many_streams",
+            message: `This chat already has ${settings.maxStreamsPerChat} open event streams.`,
+            retryAfterSeconds: 5
+          })
+        }
+        const opened = Effect.suspend(() => {
+          entry.streams += 1
+          return disarm(entry)
+        })
+        const closed = Effect.suspend(() => {
+          entry.streams -= 1
+          return entry.streams === 0 ? arm(entry) : Effect.void
+        })
+        const frames = Stream.unwrapScoped(
+          Effect.acquireRelease(opened, () => closed).pipe(Effect.as(entry.log.frames(after)))
+        )
+        return { _tag: "Stream", frames } as Events
+      }),
+
+    /** Chats held now (ended ones included until forgotten). */
+    size: () => chats.size,
+
+    /** Ends every chat at the provider (also what closing the registry does). */
+    endAll: Effect.suspend(() =>
+      Effect.forEach([...chats.values()], (entry) => Effect.zipRight(stop(entry), forget(entry)), {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
+  }
+})
+
+/** The relay's chats (one per visitor); its scope is the relay's lifetime. */
+export class ChatRegistry extends Effect.Service<ChatRegistry>()("@switchboard/relay/ChatRegistry", {
+  scoped: Effect.tap(make, (registry) => Effect.addFinalizer(() => registry.endAll))
+}) {}
