@@ -5,8 +5,11 @@
 import { Schema } from "effect"
 
 /** A struct discriminated by a literal `type` field (not Effect's `_tag`, so events read the same everywhere). */
-const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
-  Schema.Struct({ type: Schema.Literal(type), ...fields })
+const event = <Type extends string, Fields extends Schema.Struct.Fields>(
+  type: Type,
+  fields: Fields,
+  description: string
+) => Schema.Struct({ type: Schema.Literal(type), ...fields }).annotations({ identifier: type, description })
 
 export const Agent = Schema.Struct({
   name: Schema.String,
@@ -14,49 +17,66 @@ export const Agent = Schema.Struct({
 })
 export type Agent = typeof Agent.Type
 
-/** Waiting for an agent. Salesforce gives a position; wait estimates where the provider has them. */
-export const Queued = event("queued", {
-  position: Schema.optional(Schema.Number),
-  estimatedWaitSeconds: Schema.optional(Schema.Number)
-})
+export const Queued = event(
+  "queued",
+  {
+    position: Schema.optional(Schema.Number),
+    estimatedWaitSeconds: Schema.optional(Schema.Number)
+  },
+  "Waiting for an agent. Salesforce gives a queue position; wait estimates where the provider has them."
+)
 
-/** An agent took the chat. */
-export const Connected = event("connected", { agent: Agent })
+export const Connected = event("connected", { agent: Agent }, "An agent took the chat.")
 
-/** A line of the conversation: `at` is milliseconds since the epoch; `id` is stable across reconnects. */
-export const Message = event("message", {
-  id: Schema.String,
-  from: Schema.Literal("agent", "visitor", "system"),
-  text: Schema.String,
-  at: Schema.Number
-})
+export const Message = event(
+  "message",
+  {
+    id: Schema.String,
+    from: Schema.Literal("agent", "visitor", "system"),
+    text: Schema.String,
+    at: Schema.Number
+  },
+  "A line of the chat, the visitor's own included, once each. `at` is milliseconds since the epoch; `id` is stable across reconnects."
+)
 
-/** The agent started or stopped typing. */
-export const Typing = event("typing", { on: Schema.Boolean })
+export const Typing = event(
+  "typing",
+  { on: Schema.Boolean },
+  "The agent started or stopped typing (where `capabilities.agentTyping`)."
+)
 
-/** Another agent has the chat now. */
-export const Transferred = event("transferred", { agent: Agent })
+export const Transferred = event("transferred", { agent: Agent }, "Another agent has the chat now.")
 
-/** The agent's connection dropped; the chat stays open and another agent may pick it up. */
-export const AgentLeft = event("agent-left", {})
+export const AgentLeft = event(
+  "agent-left",
+  {},
+  "The agent's connection dropped; the chat stays open and another agent may pick it up."
+)
 
-/** Events may have been missed (Salesforce 503 handover, a LiveChat keep-alive gap, an unknown LivePerson cursor). */
-export const Discontinuity = event("discontinuity", { reason: Schema.String })
+export const Discontinuity = event(
+  "discontinuity",
+  { reason: Schema.String },
+  "Events may have been missed: a Salesforce 503 handover that could not be reconciled, a LiveChat keep-alive gap, a lost LivePerson cursor."
+)
 
-/**
- * The chat is over, exactly once per session. `by`: who ended it; `reason`: why (reference §4.2):
- * `visitor`, `agent`, `no-agent` (nobody took it), `timeout` (the provider expired the session), `rejected`,
- * `conflict` (Salesforce: a second long poll), `disconnected` (LivePerson dropped the chat after the agent's
- * connection was lost), `error` (the session failed; see `detail`).
- */
-export const Ended = event("ended", {
-  by: Schema.Literal("visitor", "agent", "provider"),
-  reason: Schema.Literal("visitor", "agent", "no-agent", "timeout", "rejected", "conflict", "disconnected", "error"),
-  detail: Schema.optional(Schema.String)
-})
+export const Ended = event(
+  "ended",
+  {
+    by: Schema.Literal("visitor", "agent", "provider"),
+    reason: Schema.Literal("visitor", "agent", "no-agent", "timeout", "rejected", "conflict", "disconnected", "error"),
+    detail: Schema.optional(Schema.String)
+  },
+  "The chat is over, exactly once per session. `by`: who ended it. `reason` (reference §4.2): `visitor`, `agent`, " +
+    "`no-agent` (nobody took it), `timeout` (the provider expired the session), `rejected`, `conflict` (Salesforce: a " +
+    "second long poll), `disconnected` (LivePerson dropped the chat after the agent's connection was lost), `error` " +
+    "(the session failed; see `detail`)."
+)
 
-/** A provider event this version does not know, passed through untouched (never a crash). */
-export const Unknown = event("unknown", { raw: Schema.Unknown })
+export const Unknown = event(
+  "unknown",
+  { raw: Schema.Unknown },
+  "A provider event this version does not know, passed through untouched (never a crash)."
+)
 
 export const ChatEvent = Schema.Union(
   Queued,
