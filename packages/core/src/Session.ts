@@ -161,23 +161,25 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
 
   // The typing debouncer (two fibers) starts on first use: most chats never call `typing`, and an idle session
   // should cost little (bench/).
-  const typingWorker = makeTyping(
-    (on) =>
-      Ref.get(remote).pipe(
-        Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (chat) => chat.typing(on) })),
-        Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))
-      ),
-    Deferred.await(connected),
-    { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
-  ).pipe(Scope.extend(workers), Effect.uninterruptible)
   let typingReady: Deferred.Deferred<(on: boolean) => Effect.Effect<void>> | undefined
   const typing = (on: boolean): Effect.Effect<void> =>
     Effect.suspend(() => {
       if (typingReady !== undefined) return Effect.flatMap(Deferred.await(typingReady), (set) => set(on))
       const ready = Deferred.unsafeMake<(on: boolean) => Effect.Effect<void>>(FiberId.none)
       typingReady = ready
-      return typingWorker.pipe(
+      // Uninterruptible (it only forks two fibers): an interrupted first call must not leave `ready` empty.
+      return makeTyping(
+        (on) =>
+          Ref.get(remote).pipe(
+            Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (chat) => chat.typing(on) })),
+            Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))
+          ),
+        Deferred.await(connected),
+        { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
+      ).pipe(
+        Scope.extend(workers),
         Effect.tap((set) => Deferred.succeed(ready, set)),
+        Effect.uninterruptible,
         Effect.flatMap((set) => set(on))
       )
     })
@@ -188,7 +190,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   const startDelivery = Effect.suspend(() => {
     if (delivering || deliverTo === undefined) return Effect.void
     delivering = true
-    return Effect.asVoid(Effect.forkIn(deliver(deliverTo), workers))
+    return Effect.asVoid(Effect.forkIn(Effect.interruptible(deliver(deliverTo)), workers))
   })
 
   const enqueue = (text: string) =>
@@ -200,61 +202,95 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       return done
     })
 
-  const doStart = Effect.gen(function* () {
-    if (ended || closing) return yield* closed("start")
-    yield* SubscriptionRef.update(state, (current) => ({ ...current, status: "starting" as const }))
-    const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
-    yield* Ref.set(remote, Option.some(chat))
-    deliverTo = chat
-    if ((yield* Queue.size(outbox)) > 0) yield* startDelivery
-    const first = request.firstMessage?.trim()
-    if (first && provider.name !== "livechat") {
-      const done = yield* enqueue(first)
-      yield* Effect.forkIn(
-        Deferred.await(done).pipe(
-          Effect.catchAll((error) => Effect.logWarning("the visitor's first message was not delivered", error.message))
+  // Built when the start runs (like `doEnd` when the end runs): an idle session keeps neither.
+  const doStart = () =>
+    Effect.gen(function* () {
+      if (ended || closing) return yield* closed("start")
+      yield* SubscriptionRef.update(state, (current) => ({ ...current, status: "starting" as const }))
+      const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
+      yield* Ref.set(remote, Option.some(chat))
+      deliverTo = chat
+      if ((yield* Queue.size(outbox)) > 0) yield* startDelivery
+      const first = request.firstMessage?.trim()
+      if (first && provider.name !== "livechat") {
+        const done = yield* enqueue(first)
+        yield* Effect.forkIn(
+          Deferred.await(done).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning("the visitor's first message was not delivered", error.message)
+            )
+          ),
+          workers
+        )
+      }
+    }).pipe(
+      Effect.tapError((error) =>
+        emit({
+          type: "ended",
+          by: "provider",
+          reason:
+            error._tag === "NoAgentsAvailable"
+              ? "no-agent"
+              : error._tag === "ChatRequestRejected"
+                ? "rejected"
+                : "error",
+          detail: error.message
+        })
+      ),
+      Effect.withSpan("Session.start")
+    )
+
+  // The start runs in its own fiber (recorded as it is forked), so `end` can interrupt it half-way. Single-flight:
+  // the first call forks it, every call waits for its outcome. Only the outcome is kept once it is over, not the
+  // fiber (an idle session should cost little: bench/).
+  let startFiber: Fiber.RuntimeFiber<void, ChatError> | undefined
+  let startOutcome: Deferred.Deferred<void, ChatError> | undefined
+  const start: Effect.Effect<void, ChatError> = Effect.uninterruptibleMask((restore) =>
+    Effect.suspend(() => {
+      if (startOutcome !== undefined) return restore(Deferred.await(startOutcome))
+      const outcome = Deferred.unsafeMake<void, ChatError>(FiberId.none)
+      startOutcome = outcome
+      // `restore`: the start fiber (and the poller it forks) is as interruptible as the caller, not masked.
+      return Effect.forkIn(restore(doStart()), scope).pipe(
+        Effect.flatMap((fiber) =>
+          Effect.sync(() => {
+            startFiber = fiber
+            fiber.addObserver((exit) => {
+              startFiber = undefined
+              Deferred.unsafeDone(outcome, exit)
+            })
+          })
         ),
-        workers
+        Effect.zipRight(restore(Deferred.await(outcome)))
       )
-    }
-  }).pipe(
-    Effect.tapError((error) =>
-      emit({
-        type: "ended",
-        by: "provider",
-        reason:
-          error._tag === "NoAgentsAvailable" ? "no-agent" : error._tag === "ChatRequestRejected" ? "rejected" : "error",
-        detail: error.message
-      })
-    ),
-    Effect.withSpan("Session.start")
+    })
   )
 
-  // The start runs in its own fiber (recorded as it is forked), so `end` can interrupt it half-way.
-  const startFiber = yield* Ref.make(Option.none<Fiber.RuntimeFiber<void, ChatError>>())
-  const launch = yield* Effect.cached(
-    Effect.forkIn(doStart, scope).pipe(Effect.tap((fiber) => Ref.set(startFiber, Option.some(fiber))))
+  const doEnd = () =>
+    Effect.gen(function* () {
+      closing = true
+      const pending = startFiber
+      if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
+      if (pending !== undefined) yield* pending.await
+      yield* Scope.close(workers, Exit.void)
+      const chat = yield* Ref.get(remote)
+      if (Option.isSome(chat)) {
+        yield* chat.value.end.pipe(Effect.timeout(options.endTimeout ?? "10 seconds"), Effect.ignore)
+      }
+      yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
+      const unsent = yield* Queue.takeAll(outbox)
+      for (const item of unsent) yield* Deferred.fail(item.done, closed("send"))
+    }).pipe(Effect.withSpan("Session.end"))
+  // Single-flight, as `Effect.cached(doEnd)` was: the first call runs it, every call waits for its outcome.
+  let endOutcome: Deferred.Deferred<void> | undefined
+  const end: Effect.Effect<void> = Effect.uninterruptibleMask((restore) =>
+    Effect.suspend(() => {
+      if (endOutcome !== undefined) return restore(Deferred.await(endOutcome))
+      const outcome = Deferred.unsafeMake<void>(FiberId.none)
+      endOutcome = outcome
+      return Effect.zipRight(Effect.intoDeferred(restore(doEnd()), outcome), restore(Deferred.await(outcome)))
+    })
   )
-  const start = launch.pipe(
-    Effect.flatMap((fiber) => fiber.await),
-    Effect.flatten
-  )
-
-  const doEnd = Effect.gen(function* () {
-    closing = true
-    const pending = yield* Ref.get(startFiber)
-    if (Option.isSome(pending)) yield* pending.value.interruptAsFork(pending.value.id())
-    if (Option.isSome(pending)) yield* pending.value.await
-    yield* Scope.close(workers, Exit.void)
-    const chat = yield* Ref.get(remote)
-    if (Option.isSome(chat)) {
-      yield* chat.value.end.pipe(Effect.timeout(options.endTimeout ?? "10 seconds"), Effect.ignore)
-    }
-    yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
-    const unsent = yield* Queue.takeAll(outbox)
-    for (const item of unsent) yield* Deferred.fail(item.done, closed("send"))
-  }).pipe(Effect.withSpan("Session.end"))
-  const end = yield* Effect.cached(doEnd)
   yield* Effect.addFinalizer(() => end)
 
   /** Runs an optional provider feature once an agent is connected, or says the provider has none. */
@@ -280,7 +316,10 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     provider: provider.name,
     capabilities: provider.capabilities,
     start,
-    events: Stream.fromPubSub(hub).pipe(Stream.takeUntil((event) => event.type === "ended")),
+    // Built per use: an idle session keeps no stream.
+    get events() {
+      return Stream.fromPubSub(hub).pipe(Stream.takeUntil((event) => event.type === "ended"))
+    },
     state,
     send: (text) =>
       Effect.suspend(() => {

@@ -67,7 +67,7 @@ describe.each(fixtures)("$name under faults", (fixture) => {
             })
             assert.deepStrictEqual(atProvider, ["Hello", ...visitorTexts], "every visitor message once, in order")
             const fired = sim.faults.list().reduce((sum, rule) => sum + rule.fired, 0)
-            assert.isAtLeast(fired, 20, "the faults really fired")
+            assert.isAtLeast(fired, 10, "the faults really fired (the count moves with the poll cadence)")
             sim.faults.clear()
           }),
         { seed: 7 }

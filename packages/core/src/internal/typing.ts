@@ -50,8 +50,10 @@ export const makeTyping = Effect.fn("Typing.make")(function* (
     }
   })
 
-  yield* Effect.forkScoped(Effect.ignore(sender))
-  yield* Effect.forkScoped(autoStop)
+  // Interruptible whatever the caller's mask (the session starts them lazily, from a masked region): closing the
+  // scope must stop them.
+  yield* Effect.forkScoped(Effect.interruptible(Effect.ignore(sender)))
+  yield* Effect.forkScoped(Effect.interruptible(autoStop))
 
   return (on: boolean): Effect.Effect<void> =>
     on

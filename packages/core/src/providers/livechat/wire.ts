@@ -22,10 +22,6 @@ const Message = Schema.Struct({
 })
 const Closed = Schema.Struct({ message_id: Schema.Number, type: Schema.Literal("chat_closed") })
 const Known = Schema.Union(AgentDetails, Message, Closed)
-const Envelope = Schema.Struct({
-  events: Schema.Array(Schema.Struct({ message_id: Schema.Number }, { key: Schema.String, value: Schema.Unknown }))
-})
-const decodeEnvelope = Schema.decodeUnknownEither(Envelope)
 
 /** One event of the log as the adapter maps it: a known type with a readable body, or none. */
 export const decodeKnown = Schema.decodeUnknownOption(Known)
@@ -38,6 +34,22 @@ export const decodeStart = Schema.decodeUnknownEither(StartAnswer)
 /** One raw event of `get_pending_messages`: all that is checked before `decodeKnown` is its id. */
 export interface RawEvent {
   readonly message_id: number
+}
+
+/**
+ * The events of a `get_pending_messages` answer, or undefined when it has no events list: an object whose `events`
+ * is an array of objects, each with a numeric `message_id` (what the Schema
+ * `Struct({ events: Array(Struct({ message_id: Number }, { key: String, value: Unknown })) })` accepts, checked
+ * by hand: a poll, usually an empty page, must cost next to nothing). The events are the parsed objects themselves.
+ */
+export const eventsOf = (data: unknown): ReadonlyArray<RawEvent> | undefined => {
+  if (typeof data !== "object" || data === null) return undefined
+  const events: unknown = (data as { readonly events?: unknown }).events
+  if (!Array.isArray(events)) return undefined
+  for (const event of events) {
+    if (typeof event !== "object" || event === null || typeof event.message_id !== "number") return undefined
+  }
+  return events as ReadonlyArray<RawEvent>
 }
 
 /** Who is polling: the path and the credentials of one chat. */
@@ -67,17 +79,21 @@ export const readPending = (
         }
       }
     })
-  ).pipe(
-    Effect.flatMap((answer: Answer<unknown>) => {
-      const decoded = decodeEnvelope(answer.data)
-      return decoded._tag === "Right"
-        ? Effect.succeed([...decoded.right.events].sort((a, b) => a.message_id - b.message_id))
-        : Effect.fail(
-            new ProtocolError({
-              provider: "livechat",
-              operation: "get_pending_messages",
-              detail: "the answer has no events list"
-            })
-          )
-    })
+  ).pipe(Effect.flatMap(oldestFirst))
+
+const oldestFirst = (answer: Answer<unknown>): Effect.Effect<Array<RawEvent>, ProtocolError> => {
+  const events = eventsOf(answer.data)
+  if (events === undefined) {
+    return Effect.fail(
+      new ProtocolError({
+        provider: "livechat",
+        operation: "get_pending_messages",
+        detail: "the answer has no events list"
+      })
+    )
+  }
+  // The array is the freshly parsed answer's own, so it is handed on as it is when there is nothing to sort.
+  return Effect.succeed(
+    events.length < 2 ? (events as Array<RawEvent>) : [...events].sort((a, b) => a.message_id - b.message_id)
   )
+}

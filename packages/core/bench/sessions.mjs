@@ -1,0 +1,249 @@
+// Part 2, one process per variant: N concurrent LiveChat sessions polling every `interval` ms against the bare
+// server, measured over a steady window. Variants:
+//   core  real `Session.open` + `LiveChat.layer` (polling fixed at the interval), all sessions in one runtime
+//   hand  a minimal hand-written loop: fetch(start), then setTimeout + fetch(get_pending_messages) + JSON.parse,
+//         on a capped undici Agent ({ connections: 128, keepAliveTimeout: 60 s }, as in PERF-NOTES)
+// Both are measured the same way, from undici's diagnostics channels (fetch and undici share them): a poll starts
+// when its request is created and ends when its response is complete; lateness = start − (previous end + interval).
+// Usage: node --expose-gc bench/sessions.mjs <port> <core|hand> <N> [interval] [window] [warmup] [openSpread]
+import diagnostics from "node:diagnostics_channel"
+import { loadavg } from "node:os"
+
+const hardStop = setTimeout(() => {
+  console.error(`sessions.mjs: hard stop at ${Math.round(performance.now())} ms (process time)`)
+  process.exit(3)
+}, 69_500)
+hardStop.unref()
+const args = process.argv.slice(2)
+const port = Number(args[0])
+const variant = args[1]
+const [N, interval = 2000, windowMs = 60_000, warmup = 2500, openSpread = 2000] = args.slice(2).map(Number)
+const BASE = `http://127.0.0.1:${port}`
+const LICENCE = 1
+
+const gc = globalThis.gc
+if (typeof gc !== "function") throw new Error("run with --expose-gc")
+const settledHeap = async () => {
+  for (let i = 0; i < 2; i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return process.memoryUsage().heapUsed
+}
+
+// --- measurement -------------------------------------------------------------------------------------------
+const lastEnd = new Float64Array(N)
+const startedAt = new Float64Array(N)
+const capacity = Math.ceil((N * (windowMs + 5000)) / interval) + 10_000
+const lateness = new Float64Array(capacity)
+const latency = new Float64Array(capacity)
+let latenessCount = 0
+let latencyCount = 0
+let polls = 0
+let errors = 0
+let appErrors = 0
+let measuring = false
+
+const POLL = "/chat/get_pending_messages"
+const sessionOf = (path) => {
+  const at = path.indexOf("/visitors/v")
+  if (at === -1 || path.indexOf(POLL, at) === -1) return -1
+  return Number(path.slice(at + 11, path.indexOf("/", at + 11)))
+}
+diagnostics.subscribe("undici:request:create", ({ request }) => {
+  const i = sessionOf(request.path)
+  if (i < 0) return
+  const now = performance.now()
+  startedAt[i] = now
+  if (measuring && lastEnd[i] > 0 && latenessCount < capacity) lateness[latenessCount++] = now - lastEnd[i] - interval
+})
+diagnostics.subscribe("undici:request:trailers", ({ request }) => {
+  const i = sessionOf(request.path)
+  if (i < 0) return
+  const now = performance.now()
+  lastEnd[i] = now
+  if (measuring) {
+    polls += 1
+    if (latencyCount < capacity) latency[latencyCount++] = now - startedAt[i]
+  }
+})
+diagnostics.subscribe("undici:request:error", () => {
+  if (measuring) errors += 1
+})
+
+// --- variants ------------------------------------------------------------------------------------------------
+const variants = {
+  async core() {
+    const { Effect, Exit, ManagedRuntime, Scope } = effect
+    const { LiveChat, Session } = core
+    const every = `${interval} millis`
+    // One runtime for every session, each session in its own scope held by the application (as core's Promise
+    // facade and a gateway do): no fiber per session beyond the session's own.
+    const runtime = ManagedRuntime.make(
+      LiveChat.layer({ baseUrl: BASE, licenceId: LICENCE, polling: { active: every, normal: every, idle: every } })
+    )
+    await runtime.runPromise(Effect.void)
+    const scopes = []
+    const sessions = []
+    let opened = 0
+    let failed = 0
+    const open = (i) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        scopes.push(scope)
+        sessions.push(yield* Session.open({ visitorName: "Ada", visitorId: `v${i}` }).pipe(Scope.extend(scope)))
+        opened += 1
+      }).pipe(
+        Effect.catchAllCause(() =>
+          Effect.sync(() => {
+            failed += 1
+          })
+        )
+      )
+    const batches = 200
+    const size = Math.ceil(N / batches)
+    for (let b = 0; b < batches; b++) {
+      const batch = []
+      for (let i = b * size; i < Math.min(N, (b + 1) * size); i++) batch.push(i)
+      runtime.runFork(Effect.forEach(batch, open, { concurrency: "unbounded", discard: true }))
+      await new Promise((resolve) => setTimeout(resolve, openSpread / batches))
+    }
+    return {
+      counts: () => ({ opened, failed }),
+      close: async () => {
+        await runtime.runPromise(
+          Effect.forEach(scopes, (scope) => Scope.close(scope, Exit.void), { concurrency: 512, discard: true })
+        )
+        sessions.length = 0
+        await runtime.dispose()
+      }
+    }
+  },
+
+  async hand() {
+    const { Agent } = undici
+    const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 60_000 })
+    const headers = { "X-API-Version": "2" }
+    const form = { "X-API-Version": "2", "Content-Type": "application/x-www-form-urlencoded" }
+    const sessions = []
+    let opened = 0
+    let failed = 0
+    let stopped = false
+    const open = async (i) => {
+      const visitor = `v${i}`
+      const started = await fetch(`${BASE}/visitors/${visitor}/chat/start`, {
+        method: "POST",
+        headers: form,
+        body: `licence_id=${LICENCE}&welcome_message=Hello%2C+this+is+Ada.&name=Ada`,
+        dispatcher
+      })
+      const { secured_session_id: secret } = await started.json()
+      const auth = `licence_id=${LICENCE}&secured_session_id=${encodeURIComponent(secret)}`
+      const url = `${BASE}/visitors/${visitor}/chat/get_pending_messages?${auth}`
+      const state = { visitor, auth, timer: undefined }
+      const tick = async () => {
+        try {
+          const response = await fetch(url, { headers, dispatcher })
+          const page = JSON.parse(await response.text())
+          if (!Array.isArray(page.events)) throw new Error("no events")
+        } catch {
+          appErrors += 1
+        }
+        if (!stopped) state.timer = setTimeout(tick, interval)
+      }
+      sessions.push(state)
+      opened += 1
+      tick()
+    }
+    const batches = 200
+    const size = Math.ceil(N / batches)
+    for (let b = 0; b < batches; b++) {
+      for (let i = b * size; i < Math.min(N, (b + 1) * size); i++) {
+        open(i).catch(() => {
+          failed += 1
+        })
+      }
+      await new Promise((resolve) => setTimeout(resolve, openSpread / batches))
+    }
+    return {
+      counts: () => ({ opened, failed }),
+      close: async () => {
+        stopped = true
+        await Promise.all(
+          sessions.map(async (s) => {
+            clearTimeout(s.timer)
+            const r = await fetch(`${BASE}/visitors/${s.visitor}/chat/close`, {
+              method: "POST",
+              headers: form,
+              body: s.auth,
+              dispatcher
+            })
+            await r.text()
+          })
+        )
+        await dispatcher.close()
+      }
+    }
+  }
+}
+
+// --- run -----------------------------------------------------------------------------------------------------
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+// Modules load before the baseline: heap per session counts the sessions only.
+const undici = await import("undici")
+const effect = variant === "core" ? await import("effect") : undefined
+const core = variant === "core" ? await import("../dist/index.js") : undefined
+await (await fetch(`${BASE}/warm-up`)).text() // loads Node's fetch too
+const baseline = await settledHeap()
+const t0 = performance.now()
+const run = await variants[variant]()
+await sleep(Math.max(0, warmup - (performance.now() - t0)))
+const phase = (what) => console.error(`  [${variant}] ${what} at ${(performance.now() / 1000).toFixed(1)} s`)
+phase("window starts")
+process.send({ type: "window-start" })
+measuring = true
+const cpu = process.cpuUsage()
+const w0 = performance.now()
+// The process must end within 70 s, heap measurement and closing included: on a loaded machine a slow setup
+// shortens the window (the table reports the window actually measured).
+await sleep(Math.max(10_000, Math.min(windowMs, 60_000 - w0)))
+measuring = false
+const used = process.cpuUsage(cpu)
+const elapsed = performance.now() - w0
+process.send({ type: "window-end" })
+phase("window ends")
+const maxRss = process.resourceUsage().maxRSS * 1024
+const heap = await settledHeap()
+const sorted = (a, n) => a.subarray(0, n).sort()
+const q = (a, n, p) => (n === 0 ? Number.NaN : a[Math.min(n - 1, Math.floor(p * n))])
+const late = sorted(lateness, latenessCount)
+const lat = sorted(latency, latencyCount)
+const intended = (N * elapsed) / interval
+const result = {
+  variant,
+  N,
+  interval,
+  windowMs: elapsed,
+  ...run.counts(),
+  polls,
+  intended,
+  achieved: polls / intended,
+  errors,
+  appErrors,
+  latenessP50: q(late, latenessCount, 0.5),
+  latenessP99: q(late, latenessCount, 0.99),
+  latenessMax: latenessCount ? late[latenessCount - 1] : Number.NaN,
+  latencyP50: q(lat, latencyCount, 0.5),
+  latencyP99: q(lat, latencyCount, 0.99),
+  cpuSeconds: (used.user + used.system) / 1e6,
+  cpuMicrosPerPoll: (used.user + used.system) / Math.max(1, polls),
+  maxRss,
+  heapBaseline: baseline,
+  heap,
+  heapPerSession: (heap - baseline) / N,
+  loadavg: loadavg()
+}
+process.send({ type: "result", result })
+phase("result sent")
+await Promise.race([run.close(), sleep(Math.max(500, 68_500 - performance.now()))])
+process.exit(0)
