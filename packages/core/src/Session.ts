@@ -50,7 +50,7 @@ export interface SessionOptions {
   readonly typingSpacing?: Duration.DurationInput
   /** "Typing" stops by itself after this long without a keystroke; default 5 s. */
   readonly typingIdle?: Duration.DurationInput
-  /** Longest wait for the provider to confirm the end when closing; default 10 s. */
+  /** Longest time ending may take (stopping the pollers and the provider's end call); default 10 s. */
   readonly endTimeout?: Duration.DurationInput
   /** Longest visitor message accepted, in characters; default 10,000. */
   readonly maxMessageLength?: number
@@ -266,17 +266,29 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     })
   )
 
+  /** Stops the start, the pollers and the timers, then ends the chat at the provider. */
+  const closeAll = Effect.gen(function* () {
+    const pending = startFiber
+    if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
+    if (pending !== undefined) yield* pending.await
+    yield* Scope.close(workers, Exit.void)
+    const chat = yield* Ref.get(remote)
+    if (Option.isSome(chat)) yield* chat.value.end
+  })
+
   const doEnd = () =>
     Effect.gen(function* () {
       closing = true
-      const pending = startFiber
-      if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
-      if (pending !== undefined) yield* pending.await
-      yield* Scope.close(workers, Exit.void)
-      const chat = yield* Ref.get(remote)
-      if (Option.isSome(chat)) {
-        yield* chat.value.end.pipe(Effect.timeout(options.endTimeout ?? "10 seconds"), Effect.ignore)
-      }
+      // Bounded even when the provider stops answering, and even from a finalizer (an uninterruptible region): the
+      // closing runs interruptible and disconnected, so the timeout returns on time; an end request still in flight
+      // finishes in the background.
+      yield* closeAll.pipe(
+        Effect.interruptible,
+        Effect.disconnect,
+        Effect.timeout(options.endTimeout ?? "10 seconds"),
+        Effect.catchAll(() => Effect.logWarning("the chat's end was not confirmed by the provider in time")),
+        Effect.catchAllDefect((defect) => Effect.logWarning("ending the chat failed", defect))
+      )
       yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
       const unsent = yield* Queue.takeAll(outbox)
       for (const item of unsent) yield* Deferred.fail(item.done, closed("send"))

@@ -207,3 +207,29 @@ describe.each(fixtures)("$name conformance", (fixture) => {
     })
   )
 })
+
+describe("ending when the provider stops answering", () => {
+  it.live(
+    "is bounded by endTimeout, closes the session and still emits ended",
+    () =>
+      withProvider(livechat, (sim) =>
+        Effect.gen(function* () {
+          const session = yield* Session.open({ visitorName: "Ada" }, { endTimeout: "1 second" })
+          const events = yield* recorder(session)
+          const chat = yield* chatAt(sim, "livechat")
+          sim.hub.accept(chat.id, { name: "Grace" })
+          yield* events.until("connected", is("connected"))
+          // Every call now takes 3 s, three times the end budget.
+          sim.faults.add({ provider: "livechat", latencyMs: 3_000 })
+          const started = Date.now()
+          yield* session.end
+          const took = Date.now() - started
+          assert.isBelow(took, 2_500, `end took ${took} ms`)
+          assert.strictEqual((yield* session.state.get).status, "ended")
+          yield* events.until("ended", is("ended"))
+          sim.faults.clear()
+        })
+      ),
+    20_000
+  )
+})

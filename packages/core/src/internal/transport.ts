@@ -7,6 +7,7 @@
  * implements exactly what openapi-fetch uses and nothing more, and talks to the dispatcher directly: no stream,
  * async resource or second promise per request (`undici.request` makes all three), headers parsed on first read.
  */
+import { type Duration, Effect } from "effect"
 import { Agent, type Dispatcher, errors } from "undici"
 
 /** The fields openapi-fetch sets and reads on a request. */
@@ -207,6 +208,17 @@ export const makePool = (options: PoolOptions = {}): Agent =>
     headersTimeout: options.headersTimeout ?? 15_000,
     bodyTimeout: options.headersTimeout ?? 15_000
   })
+
+/**
+ * Closes a pool within a bounded time: in-flight requests get `grace` to finish (a provider that stopped answering
+ * must not hold up a shutdown), then the remaining sockets are destroyed.
+ */
+export const closePool = (agent: Agent, grace: Duration.DurationInput = "2 seconds"): Effect.Effect<void> =>
+  Effect.promise(() => agent.close()).pipe(
+    Effect.timeout(grace),
+    Effect.catchAll(() => Effect.promise(() => agent.destroy().catch(() => undefined))),
+    Effect.asVoid
+  )
 
 /** The openapi-fetch options that route a client through `dispatcher`. */
 export const transportOptions = (dispatcher: Dispatcher) => ({

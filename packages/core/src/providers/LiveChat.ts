@@ -30,7 +30,7 @@ import {
 } from "../Errors.ts"
 import { CallFailure, call } from "../internal/call.ts"
 import { makePollRate } from "../internal/pollRate.ts"
-import { makePool, transportOptions } from "../internal/transport.ts"
+import { closePool, makePool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { decodeKnown, decodeStart, type PollTarget, type RawEvent, readPending } from "./livechat/wire.ts"
 
@@ -117,7 +117,7 @@ export const make = (
                 headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
               })
             ),
-            (agent) => Effect.promise(() => agent.close())
+            (agent) => closePool(agent)
           )
         : undefined
     const client = createLiveChatClient({

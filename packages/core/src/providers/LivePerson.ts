@@ -32,7 +32,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
-import { makePool, transportOptions } from "../internal/transport.ts"
+import { closePool, makePool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, type Ender, makeEnder, runChat } from "./liveperson/chat.ts"
 import { errorMessage, provider } from "./liveperson/errors.ts"
@@ -136,7 +136,7 @@ export const make = (
                 headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
               })
             ),
-            (agent) => Effect.promise(() => agent.close())
+            (agent) => closePool(agent)
           )
         : undefined
     const appKey = Redacted.value(settings.appKey)

@@ -39,7 +39,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type CallFailure, call } from "../internal/call.ts"
-import { makePool, transportOptions } from "../internal/transport.ts"
+import { closePool, makePool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
 import { poller } from "./salesforce/poller.ts"
@@ -271,7 +271,7 @@ export const make = (
                 headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
               })
             ),
-            (agent) => Effect.promise(() => agent.close())
+            (agent) => closePool(agent)
           )
         : undefined
     const commands =
