@@ -1,0 +1,83 @@
+/**
+ * A small client of the simulator's control API (`packages/simulator/control-api.yaml`): the agent side over HTTP.
+ */
+import type { ChatView } from "@switchboard/simulator"
+import { Effect } from "effect"
+import { CliFailure, ExitCode } from "../exit.ts"
+
+export const defaultControlUrl = "http://127.0.0.1:4010/_agent"
+
+/** `--control`, else `SWITCHBOARD_CONTROL_URL`, else the default simulator's. */
+export const controlUrl = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string =>
+  (flag ?? (env.SWITCHBOARD_CONTROL_URL || defaultControlUrl)).replace(/\/+$/, "")
+
+export interface Control {
+  readonly url: string
+  readonly list: (state?: ChatView["state"]) => Effect.Effect<ReadonlyArray<ChatView>, CliFailure>
+  readonly get: (id: string) => Effect.Effect<ChatView, CliFailure>
+  readonly accept: (id: string, name?: string) => Effect.Effect<ChatView, CliFailure>
+  readonly say: (id: string, text: string) => Effect.Effect<ChatView, CliFailure>
+  readonly typing: (id: string, on: boolean) => Effect.Effect<ChatView, CliFailure>
+  readonly transfer: (id: string, name: string) => Effect.Effect<ChatView, CliFailure>
+  readonly end: (id: string, reason?: string) => Effect.Effect<ChatView, CliFailure>
+}
+
+const unreachable = (url: string) =>
+  new CliFailure({
+    code: ExitCode.Unavailable,
+    message: `No simulator answers at ${url}.`,
+    hint: "Start one with `switchboard simulate` (or `switchboard chat --human`), or point --control at it."
+  })
+
+export const makeControl = (url: string): Control => {
+  const request = <A>(method: "GET" | "POST", path: string, body?: unknown): Effect.Effect<A, CliFailure> =>
+    Effect.tryPromise({
+      try: (signal) =>
+        fetch(`${url}${path}`, {
+          method,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+          ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+        }),
+      catch: () => unreachable(url)
+    }).pipe(
+      Effect.flatMap((response) =>
+        Effect.tryPromise({
+          try: () => response.json() as Promise<unknown>,
+          catch: () =>
+            new CliFailure({
+              code: ExitCode.Failed,
+              message: `${url} answered ${path} with HTTP ${response.status} and no JSON: is it a Switchboard simulator's control API?`
+            })
+        }).pipe(
+          Effect.flatMap((data) => {
+            if (response.ok) return Effect.succeed(data as A)
+            const message = (data as { error?: { message?: string } }).error?.message ?? `HTTP ${response.status}`
+            return Effect.fail(
+              new CliFailure({
+                code: response.status === 404 && path === "/chats" ? ExitCode.Unavailable : ExitCode.Failed,
+                message:
+                  response.status === 404 && path === "/chats"
+                    ? `${url} is not a simulator's control API (no /chats).`
+                    : `${message.charAt(0).toUpperCase()}${message.slice(1)}.`
+              })
+            )
+          })
+        )
+      )
+    )
+  const chat = (id: string) => `/chats/${encodeURIComponent(id)}`
+  return {
+    url,
+    list: (state) =>
+      Effect.map(
+        request<{ chats: ReadonlyArray<ChatView> }>("GET", state === undefined ? "/chats" : `/chats?state=${state}`),
+        (answer) => answer.chats
+      ),
+    get: (id) => request("GET", chat(id)),
+    accept: (id, name) => request("POST", `${chat(id)}/accept`, name === undefined ? {} : { agent: { name } }),
+    say: (id, text) => request("POST", `${chat(id)}/messages`, { text }),
+    typing: (id, on) => request("POST", `${chat(id)}/typing`, { on }),
+    transfer: (id, name) => request("POST", `${chat(id)}/transfer`, { agent: { name } }),
+    end: (id, reason) => request("POST", `${chat(id)}/end`, reason === undefined ? {} : { reason })
+  }
+}

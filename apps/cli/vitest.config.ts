@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  ssr: { resolve: { conditions: ["@switchboard/source"] } },
+  test: {
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
+    // The tests spawn the built binary: `dist/` is rebuilt first when it is older than `src/` (see the file).
+    globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup.ts"],
+    testTimeout: 90_000,
+    hookTimeout: 120_000
+  }
+})
