@@ -3,17 +3,18 @@
  * polling traffic, served by the simulator and, side by side in the same run, by a bare `node:http` server that
  * answers the same requests with the same recorded payloads.
  *
- * Child processes: the simulator server, the bare server, a what-if simulator server (node-server's lightweight
- * `Response` swapped into its globals, see simulator-server.mjs) and the load generator (undici, capped pool, fixed
- * concurrency). After a warm-up of each server, rounds rotate which server goes first; the table shows medians.
- * Everything stays on 127.0.0.1 and the run stops by itself (a watchdog ends it after 100 s in any case).
+ * Child processes: the simulator server, the bare server, optionally a second simulator server serving another build
+ * (BENCH_COMPARE_DIST), and the load generator (undici, capped pool, fixed concurrency). After a warm-up of each
+ * server, rounds rotate which server goes first; the table shows medians. Everything stays on 127.0.0.1 and the run
+ * stops by itself (a watchdog ends it after 100 s in any case).
  *
  *   pnpm --filter @switchboard/simulator bench
  *
  * Knobs (environment): BENCH_ROUNDS (5), BENCH_WINDOW_MS (3000), BENCH_WARMUP_MS (2500), BENCH_CONCURRENCY (64);
- * BENCH_WHATIF=0 leaves out the what-if row; BENCH_COMPARE_DIST=/abs/path/to/dist serves another build in that row
- * instead (the previous commit's, say), to compare two builds in one run; BENCH_PROFILE=1 runs the simulator process
- * with `node --cpu-prof` and writes its profile to bench/profiles/ (open it in Chrome DevTools).
+ * BENCH_COMPARE_DIST=/abs/path/to/dist adds a row serving another build (the previous commit's, say; the directory
+ * must sit where its imports resolve, e.g. a copy of dist/ inside this package), to compare two builds in one run;
+ * BENCH_PROFILE=1 runs the simulator process with `node --cpu-prof` and writes its profile to bench/profiles/ (open
+ * it in Chrome DevTools).
  */
 import { fork } from "node:child_process"
 import { mkdirSync } from "node:fs"
@@ -35,8 +36,7 @@ const config = {
   /** Salesforce Messages hold before a 204, in ms (the simulator's `pollHoldMs`; the bare server waits as long). */
   holdMs: 20,
   chats: { livechat: 64, liveperson: 64, salesforce: 32 },
-  whatIf: process.env.BENCH_WHATIF !== "0",
-  /** Another build's dist/ directory (absolute path), served in place of the what-if row, to compare two builds. */
+  /** Another build's dist/ directory (absolute path), served in a row of its own, to compare two builds. */
   compareDist: process.env.BENCH_COMPARE_DIST,
   profile: process.env.BENCH_PROFILE === "1"
 }
@@ -73,12 +73,10 @@ if (config.profile) mkdirSync(profileDir, { recursive: true })
 /** name → { server, label, plan } ; `plan` names the simulator whose chats the requests use. */
 const targets = {
   bare: { label: "bare node:http, recorded answers", plan: "simulator" },
-  simulator: { label: "simulator (Hono, validation, state)", plan: "simulator" },
+  simulator: { label: "simulator (routing, validation, state)", plan: "simulator" },
   ...(config.compareDist !== undefined
-    ? { light: { label: `simulator from ${config.compareDist}`, plan: "light" } }
-    : config.whatIf
-      ? { light: { label: "what-if: simulator, lightweight Response", plan: "light" } }
-      : {})
+    ? { other: { label: `simulator from ${config.compareDist}`, plan: "other" } }
+    : {})
 }
 targets.simulator.server = start(
   "./simulator-server.mjs",
@@ -86,9 +84,8 @@ targets.simulator.server = start(
   config.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir.pathname}`] : []
 )
 targets.bare.server = start("./bare-server.mjs", [String(config.holdMs)])
-if (targets.light !== undefined) {
-  const args = config.compareDist === undefined ? ["light"] : ["plain", config.compareDist]
-  targets.light.server = start("./simulator-server.mjs", [String(config.holdMs), ...args])
+if (targets.other !== undefined) {
+  targets.other.server = start("./simulator-server.mjs", [String(config.holdMs), config.compareDist])
 }
 const load = start("./load-generator.mjs")
 
@@ -189,12 +186,11 @@ const statusesOf = (list) => {
 const simulator = summaries.simulator
 const ratio = median(ratiosOf("simulator"))
 const failures = names.reduce((sum, name) => sum + summaries[name].failures, 0)
-const otherName = config.compareDist === undefined ? "what-if" : "the other build"
 const otherLine =
-  targets.light === undefined
+  targets.other === undefined
     ? ""
-    : `\n- ${otherName}: server CPU per request ${(summaries.light.cpuPerRequest / summaries.bare.cpuPerRequest).toFixed(1)}× the bare server's; req/s / bare per round: ${ratiosOf(
-        "light"
+    : `\n- the other build: server CPU per request ${(summaries.other.cpuPerRequest / summaries.bare.cpuPerRequest).toFixed(1)}× the bare server's; req/s / bare per round: ${ratiosOf(
+        "other"
       )
         .map((r) => r.toFixed(2))
         .join(", ")}.`

@@ -1,22 +1,13 @@
 /**
  * Benchmark server: the built simulator (`dist/`) in a process of its own, as `startSimulator` serves it, with the
  * scripted agent answering every visitor line (so polls find agent messages) and a short Salesforce long-poll hold.
- * It reports its own CPU time to the orchestrator over IPC.
- *
- * With the argument `light` it is the what-if row: before the simulator loads, @hono/node-server swaps its
- * lightweight `Request`/`Response` into the process's globals (what `overrideGlobalObjects: true` does), so the
- * `Response`s that the simulator's handlers build take node-server's fast path. The simulator never does this
- * itself (it would change the globals of whatever process embeds it). A third argument loads another build's
- * `dist/` directory instead of this package's (BENCH_COMPARE_DIST).
+ * It reports its own CPU time to the orchestrator over IPC. A second argument loads another build's `dist/`
+ * directory instead of this package's (BENCH_COMPARE_DIST).
  */
 import { serve } from "./ipc.mjs"
 
-const [holdArg = "20", variant = "plain", dist] = process.argv.slice(2)
+const [holdArg = "20", dist] = process.argv.slice(2)
 const holdMs = Number(holdArg)
-if (variant === "light") {
-  const { getRequestListener } = await import("@hono/node-server")
-  getRequestListener(() => new Response(null))
-}
 const { startSimulator } = await import(
   dist === undefined ? "../dist/index.js" : new URL(`file://${dist}/index.js`).href
 )

@@ -5,7 +5,7 @@ import type { Provider } from "@switchboard/specs"
 import { ManualClock, type SimClock } from "./clock.ts"
 import type { FaultRule, Faults } from "./faults.ts"
 import { type Agent, type ChatHub, type ChatState, HubError } from "./hub.ts"
-import { empty, json, type OperationModule, type ProviderModule, type SimRequest } from "./module.ts"
+import { empty, json, type OperationModule, type ProviderModule, type SimRequest, type SimResponse } from "./module.ts"
 
 const codes: Record<number, string> = {
   400: "bad_request",
@@ -19,7 +19,7 @@ const error = (status: number, message: string) =>
   json({ error: { code: codes[status] ?? (status >= 500 ? "internal" : "bad_request"), message } }, status)
 
 /** Runs an agent action and maps a refused one (unknown chat, wrong state) to its documented error. */
-const act = (action: () => unknown, status = 200): Response => {
+const act = (action: () => unknown, status = 200): SimResponse => {
   try {
     return json(action(), status)
   } catch (cause) {

@@ -118,6 +118,18 @@ export interface HubOptions {
 
 const prefixes: Record<Provider, string> = { salesforce: "sf", liveperson: "lp", livechat: "lc" }
 
+/** Recent ISO times: every view of a chat shows when it was created (and accepted), and views are made per event. */
+const isoTimes = new Map<number, string>()
+const isoTime = (ms: number): string => {
+  let text = isoTimes.get(ms)
+  if (text === undefined) {
+    text = new Date(ms).toISOString()
+    if (isoTimes.size >= 4096) isoTimes.clear()
+    isoTimes.set(ms, text)
+  }
+  return text
+}
+
 export class ChatHub {
   readonly #clock: SimClock
   readonly #random: Random
@@ -399,30 +411,40 @@ export class ChatHub {
   }
 
   #view(chat: ChatRecord): ChatView {
-    const iso = (ms: number | undefined) => (ms === undefined ? {} : { value: new Date(ms).toISOString() })
-    const optional = <K extends string, V>(key: K, value: V | undefined) =>
-      (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>
-    return {
+    const { transcript } = chat
+    const length = transcript.length
+    let copy: Array<TranscriptEntry> | undefined
+    // Keys in the documented order (the control API shows views as JSON), the optional ones only when set.
+    const view: Record<string, unknown> = {
       id: chat.id,
       provider: chat.provider,
       nativeId: chat.nativeId,
       skill: chat.skill,
       visitorName: chat.visitorName,
-      state: chat.state,
-      ...optional("queuePosition", chat.queuePosition),
-      ...optional(
-        "estimatedWaitSeconds",
-        chat.queuePosition === undefined ? undefined : (chat.queuePosition - 1) * this.#averageHandleSeconds
-      ),
-      ...optional("agent", chat.agent),
-      agentTyping: chat.agentTyping,
-      visitorTyping: chat.visitorTyping,
-      createdAt: new Date(chat.createdAt).toISOString(),
-      ...optional("acceptedAt", iso(chat.acceptedAt).value),
-      ...optional("endedAt", iso(chat.endedAt).value),
-      ...optional("endedBy", chat.endedBy),
-      ...optional("endReason", chat.endReason),
-      transcript: [...chat.transcript]
+      state: chat.state
     }
+    if (chat.queuePosition !== undefined) {
+      view.queuePosition = chat.queuePosition
+      view.estimatedWaitSeconds = (chat.queuePosition - 1) * this.#averageHandleSeconds
+    }
+    if (chat.agent !== undefined) view.agent = chat.agent
+    view.agentTyping = chat.agentTyping
+    view.visitorTyping = chat.visitorTyping
+    view.createdAt = isoTime(chat.createdAt)
+    if (chat.acceptedAt !== undefined) view.acceptedAt = isoTime(chat.acceptedAt)
+    if (chat.endedAt !== undefined) view.endedAt = isoTime(chat.endedAt)
+    if (chat.endedBy !== undefined) view.endedBy = chat.endedBy
+    if (chat.endReason !== undefined) view.endReason = chat.endReason
+    // The transcript as it is now, copied when first read: it only grows, and most views (the events the scripted
+    // agent hears, the answers of agent actions) are never asked for it, while it grows with every line.
+    Object.defineProperty(view, "transcript", {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        copy ??= transcript.slice(0, length)
+        return copy
+      }
+    })
+    return view as unknown as ChatView
   }
 }

@@ -13,11 +13,23 @@ import type { Random } from "./random.ts"
 export interface SimRequest extends RequestInput {
   readonly operationId: string
   readonly url: URL
+  /** The scheme of the request's URL with its colon, as `url.protocol` has it (`http:`), without building the URL. */
+  readonly protocol: string
   /** Aborted when the client goes away (a long poll must then stop holding). */
   readonly signal: AbortSignal
 }
 
-export type Handler = (request: SimRequest) => Response | Promise<Response>
+/**
+ * A handler's answer: status, headers (lower-case names) and the body as text (null for none). The pipeline writes
+ * it straight to Node's response when serving over HTTP, and makes a standard `Response` of it only in-process.
+ */
+export interface SimResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | null
+}
+
+export type Handler = (request: SimRequest) => SimResponse | Promise<SimResponse>
 
 /** What every module is built with. */
 export interface SimContext {
@@ -33,7 +45,7 @@ export interface OperationModule {
   /** One handler per operationId of the module's OpenAPI document. */
   readonly handlers: Readonly<Record<string, Handler>>
   /** An error answer in the module's documented error shape. */
-  error(status: number, message: string): Response
+  error(status: number, message: string): SimResponse
 }
 
 export interface ProviderModule extends OperationModule {
@@ -42,7 +54,7 @@ export interface ProviderModule extends OperationModule {
    * How an injected error status is answered. Defaults to `error(status)` (with `Retry-After` for 429/503);
    * Salesforce turns a 503 into an affinity handover that the client must repair with ReconnectSession.
    */
-  fault?(status: number, request: SimRequest): Response | undefined
+  fault?(status: number, request: SimRequest): SimResponse | undefined
   /**
    * Moves the chat's session to another server as a real deployment's handover does (Salesforce: a new affinity
    * token; calls with the old one answer 503 until the client reconnects). Returns false where the chat cannot.
@@ -53,14 +65,31 @@ export interface ProviderModule extends OperationModule {
   close(): void
 }
 
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({})
+const jsonType: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" })
+const textType: Readonly<Record<string, string>> = Object.freeze({ "content-type": "text/plain" })
+
 /** A JSON response with the given status. */
-export const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
+export const json = (body: unknown, status = 200, headers?: Readonly<Record<string, string>>): SimResponse => ({
+  status,
+  headers: headers === undefined ? jsonType : { ...jsonType, ...headers },
+  // `JSON.stringify(undefined)` is undefined: no body, as `new Response(undefined)` had it.
+  body: (JSON.stringify(body) as string | undefined) ?? null
+})
+
+/** A JSON response whose body is already JSON text. */
+export const jsonText = (body: string, status = 200): SimResponse => ({ status, headers: jsonType, body })
 
 /** A response with no body. */
-export const empty = (status = 204, headers: Record<string, string> = {}): Response =>
-  new Response(null, { status, headers })
+export const empty = (status = 204, headers: Readonly<Record<string, string>> = noHeaders): SimResponse => ({
+  status,
+  headers,
+  body: null
+})
 
 /** A plain-text response. */
-export const text = (body: string, status = 200, headers: Record<string, string> = {}): Response =>
-  new Response(body, { status, headers: { "content-type": "text/plain", ...headers } })
+export const text = (body: string, status = 200, headers?: Readonly<Record<string, string>>): SimResponse => ({
+  status,
+  headers: headers === undefined ? textType : { ...textType, ...headers },
+  body
+})

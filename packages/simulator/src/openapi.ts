@@ -46,7 +46,13 @@ export interface CompiledOperation {
   readonly bodyRequired: boolean
   readonly bodyTypes: ReadonlyArray<string>
   validateRequest(input: RequestInput): Array<Problem>
-  validateResponse(status: number, contentType: string | undefined, body: unknown, headers: Headers): Array<Problem>
+  /** `headers` with lower-case names, as a `SimResponse` has them. */
+  validateResponse(
+    status: number,
+    contentType: string | undefined,
+    body: unknown,
+    headers: Readonly<Record<string, string>>
+  ): Array<Problem>
 }
 
 const describeErrors = (errors: ReadonlyArray<ErrorObject> | null | undefined, where: string): Array<Problem> =>
@@ -197,7 +203,7 @@ export const compileDocument = (document: Json): ReadonlyArray<CompiledOperation
           const declaredHeaders = isObject(response.node.headers) ? response.node.headers : {}
           for (const [name, header] of Object.entries(declaredHeaders)) {
             const resolved = deref(header, "").node
-            if (isObject(resolved) && resolved.required === true && !headers.has(name)) {
+            if (isObject(resolved) && resolved.required === true && !Object.hasOwn(headers, name.toLowerCase())) {
               problems.push({ at: `header.${name}`, message: "required response header is missing" })
             }
           }

@@ -1,19 +1,30 @@
 /**
- * Composition: one Hono app serving the three providers under their prefixes and the control API under `/_agent`,
- * sharing one clock, one seeded random source, one fault table and one agent hub.
+ * Composition: one pipeline serving the three providers under their prefixes and the control API under `/_agent`,
+ * sharing one clock, one seeded random source, one fault table and one agent hub. `startSimulator` serves it on
+ * Node's HTTP server directly (`http.ts`); in-process, `sim.fetch` and `sim.app` reach it through a Hono app.
  */
 import { readFileSync } from "node:fs"
+import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server"
 import { loadSpec } from "@switchboard/specs"
 import { Hono } from "hono"
 import { parse } from "yaml"
 import { ManualClock, type SimClock, systemClock } from "./clock.ts"
 import { makeControl } from "./control.ts"
 import { type FaultRule, Faults } from "./faults.ts"
+import { requestListener } from "./http.ts"
 import { ChatHub, type HubOptions } from "./hub.ts"
-import type { ProviderModule, SimContext } from "./module.ts"
-import { type Env, mountOperations, networkFailureHeader, type Violation } from "./pipeline.ts"
+import { json, type ProviderModule, type SimContext } from "./module.ts"
+import {
+  type Dispatch,
+  type Env,
+  fromContext,
+  type MountOptions,
+  makeDispatcher,
+  networkFailureHeader,
+  toResponse,
+  type Violation
+} from "./pipeline.ts"
 import { type LiveChatOptions, type LiveChatSettings, makeLiveChat } from "./providers/livechat.ts"
 import { type LivePersonOptions, type LivePersonSettings, makeLivePerson } from "./providers/liveperson.ts"
 import { makeSalesforce, type SalesforceOptions, type SalesforceSettings } from "./providers/salesforce.ts"
@@ -77,8 +88,10 @@ export interface RunningSimulator extends Simulator, AsyncDisposable {
 const controlDocument = (): Record<string, unknown> =>
   parse(readFileSync(new URL("../control-api.yaml", import.meta.url), "utf8")) as Record<string, unknown>
 
-/** Builds the simulator without listening: use `fetch` in-process, or `startSimulator` for real HTTP. */
-export const createSimulator = (options: SimulatorOptions = {}): Simulator & { readonly app: Hono<Env> } => {
+/** The simulator and its pipeline, which `startSimulator` serves over HTTP without going through the Hono app. */
+const build = (
+  options: SimulatorOptions
+): { simulator: Simulator & { readonly app: Hono<Env> }; dispatch: Dispatch } => {
   const clock =
     options.clock === "manual"
       ? new ManualClock()
@@ -97,28 +110,39 @@ export const createSimulator = (options: SimulatorOptions = {}): Simulator & { r
   const livechat = makeLiveChat(context, options.livechat)
   const providers: ReadonlyArray<ProviderModule> = [salesforce, liveperson, livechat]
 
-  const app = new Hono<Env>({ strict: false })
-  for (const module of providers) {
-    mountOperations(app, {
-      name: module.provider,
-      document: loadSpec(module.provider) as unknown as Record<string, unknown>,
-      module,
-      faults,
-      ...(checking === undefined ? {} : { violations: checking })
-    })
-  }
-  mountOperations(app, {
+  const mounts: Array<MountOptions> = providers.map((module) => ({
+    name: module.provider,
+    document: loadSpec(module.provider) as unknown as Record<string, unknown>,
+    module,
+    faults,
+    ...(checking === undefined ? {} : { violations: checking })
+  }))
+  mounts.push({
     name: "control",
     document: controlDocument(),
-    module: makeControl(hub, faults, clock),
+    module: makeControl(hub, faults, clock, providers),
     ...(checking === undefined ? {} : { violations: checking })
   })
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `no simulator resource at ${c.req.path}` } }, 404))
+  // Unknown paths and methods under a module's prefix get the module's own 404 or 405 (the dispatcher's fallbacks);
+  // anything else this one.
+  const dispatch = makeDispatcher(mounts, (path) => {
+    // A path under a provider's root that no route takes (`/salesforce/chat/Nope`, a traversal out of the prefix)
+    // is still answered in that provider's error shape; the path is not echoed (it may carry a session key).
+    const root = `/${path.split("/")[1] ?? ""}`
+    const module = providers.find((candidate) => candidate.prefix === root || candidate.prefix.startsWith(`${root}/`))
+    return module === undefined
+      ? json({ error: { code: "not_found", message: "no simulator resource here" } }, 404)
+      : module.error(404, "no resource at this path")
+  })
+
+  // In-process requests (and embedders mounting the app) go through Hono, which also answers HEAD as GET.
+  const app = new Hono<Env>({ strict: false })
+  app.all("*", async (c) => toResponse(await dispatch(fromContext(c))))
 
   const agentOptions = options.agent === true ? {} : options.agent === false ? undefined : options.agent
   const stopAgent = agentOptions === undefined ? () => {} : startScriptedAgent(hub, clock, agentOptions)
 
-  return {
+  const simulator: Simulator & { readonly app: Hono<Env> } = {
     app,
     hub,
     faults,
@@ -135,32 +159,30 @@ export const createSimulator = (options: SimulatorOptions = {}): Simulator & { r
       for (const module of providers) module.close()
     }
   }
+  return { simulator, dispatch }
 }
+
+/** Builds the simulator without listening: use `fetch` in-process, or `startSimulator` for real HTTP. */
+export const createSimulator = (options: SimulatorOptions = {}): Simulator & { readonly app: Hono<Env> } =>
+  build(options).simulator
 
 /** Starts the simulator on a real HTTP server (127.0.0.1 and a free port by default). Use with `await using`. */
 export const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
-  const simulator = createSimulator(options)
+  const { simulator, dispatch } = build(options)
   const host = options.host ?? "127.0.0.1"
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
-          simulator.app.fetch(request, env as HttpBindings),
-        port: options.port ?? 0,
-        hostname: host,
-        overrideGlobalObjects: false
-      },
-      (info: AddressInfo) => resolve({ server, port: info.port })
-    )
+  const server = createServer(requestListener(dispatch, host))
+  await new Promise<void>((resolve, reject) => {
     server.once("error", reject)
+    server.listen(options.port ?? 0, host, () => resolve())
   })
+  const { port } = server.address() as AddressInfo
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       simulator.dispose()
       server.close(() => resolve())
-      if ("closeAllConnections" in server) server.closeAllConnections()
+      server.closeAllConnections()
     })
     return closing
   }

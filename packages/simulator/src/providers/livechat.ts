@@ -8,7 +8,7 @@
  * (agent typing, a dropped agent connection, queue moves) stays invisible, the first two only as gaps in the ids.
  */
 import type { Agent, ChatView, ProviderPort } from "../hub.ts"
-import { json, type ProviderModule, type SimContext, type SimRequest } from "../module.ts"
+import { json, type ProviderModule, type SimContext, type SimRequest, type SimResponse } from "../module.ts"
 import { append, type LiveChatEvent, type NativeChat, newSecret, shuffle, skipId } from "./livechat/chat.ts"
 
 /** An agent group a chat can be routed to (`group` in `start`). */
@@ -46,7 +46,7 @@ export interface LiveChatSettings {
 
 type Fields = Readonly<Record<string, unknown>>
 
-type Authorized = { readonly chat: NativeChat } | { readonly response: Response }
+type Authorized = { readonly chat: NativeChat } | { readonly response: SimResponse }
 
 const defaultGroups: ReadonlyArray<LiveChatGroup> = [{ id: 0, name: "General" }]
 
@@ -92,7 +92,7 @@ export const makeLiveChat = (
   /** Set by `close()`: no timer is started any more. */
   let disposed = false
 
-  const error = (status: number, message: string): Response => json({ error: message }, status)
+  const error = (status: number, message: string): SimResponse => json({ error: message }, status)
 
   const agentDetails = (agent: Agent) =>
     ({
@@ -184,11 +184,17 @@ export const makeLiveChat = (
 
   /** The events after `after` (all without it), with the duplicate and re-order delivery faults applied. */
   const deliver = (chat: NativeChat, after: number | undefined): Array<LiveChatEvent> => {
-    const fresh = chat.log.filter((event) => after === undefined || event.message_id > after)
-    const delivered = after === undefined ? [] : chat.log.filter((event) => event.message_id <= after)
+    // The log is in ascending message_id order: the fresh events are a tail of it, found from the end (a poll asks for
+    // the few events since its last one, and the log grows with the chat).
+    const { log } = chat
+    let start = log.length
+    if (after === undefined) start = 0
+    else while (start > 0 && (log[start - 1] as LiveChatEvent).message_id > after) start -= 1
+    const fresh = log.slice(start)
     const previous = chat.lastPage
     if (fresh.length > 0) chat.lastPage = fresh.map((event) => event.message_id)
-    if (delivered.length === 0 && fresh.length < 2) return fresh
+    if (start === 0 && fresh.length < 2) return fresh
+    const delivered = log.slice(0, start)
     const decision = faults.delivery("livechat", "getPendingMessages")
     let page = fresh
     if (decision.duplicate && delivered.length > 0) {

@@ -9,7 +9,15 @@
  */
 import type { components } from "@switchboard/client-liveperson"
 import type { ChatView } from "../hub.ts"
-import { empty, json, type ProviderModule, type SimContext, type SimRequest } from "../module.ts"
+import {
+  empty,
+  json,
+  jsonText,
+  type ProviderModule,
+  type SimContext,
+  type SimRequest,
+  type SimResponse
+} from "../module.ts"
 import { makeAvailability } from "./liveperson/availability.ts"
 import {
   appendLine,
@@ -28,13 +36,14 @@ import {
 import { makeLifecycle, tell } from "./liveperson/lifecycle.ts"
 import { checkAnswers, exitSurvey, offlineSurvey, preChatSurvey } from "./liveperson/surveys.ts"
 import {
-  chatLinks,
+  chatJson,
   chatUri,
   errorBody,
-  eventField,
-  eventLinks,
+  eventsResourceJson,
   hasAppKey,
   infoOf,
+  type LinksJson,
+  linksJson,
   publicBase
 } from "./liveperson/wire.ts"
 
@@ -80,7 +89,7 @@ export interface LivePersonSettings {
 }
 
 type ChatRequest = Schemas["ChatRequest"]
-type Found = { readonly chat: LivePersonChat; readonly uri: string } | { readonly response: Response }
+type Found = { readonly chat: LivePersonChat; readonly uri: string } | { readonly response: SimResponse }
 
 const prefix = "/liveperson"
 
@@ -122,7 +131,7 @@ export const makeLivePerson = (
 
   const now = () => clock.now()
   const stamp = () => timestamp(clock.now(), offset)
-  const error = (status: number, message: string): Response => json(errorBody(stamp(), message, status), status)
+  const error = (status: number, message: string): SimResponse => json(errorBody(stamp(), message, status), status)
   const invalidUser = () => error(401, "Invalid User")
   const notFound = () => error(404, "Chat session not found")
 
@@ -141,7 +150,7 @@ export const makeLivePerson = (
   // ---- access ------------------------------------------------------------------------------------------------------
 
   /** 401 for a missing or wrong app key, or for another account (§2.6; account-level operations declare no 404). */
-  const authorize = (request: SimRequest): Response | undefined => {
+  const authorize = (request: SimRequest): SimResponse | undefined => {
     if (!hasAppKey(request, settings.appKey)) return error(401, "Invalid User (missing or unknown app key)")
     if (request.params.accountId !== settings.accountId) return error(401, "Invalid User (unknown account)")
     return undefined
@@ -159,8 +168,8 @@ export const makeLivePerson = (
 
   /** Runs a chat-scoped handler after `access`. */
   const withChat =
-    (handle: (chat: LivePersonChat, uri: string, request: SimRequest) => Response) =>
-    (request: SimRequest): Response => {
+    (handle: (chat: LivePersonChat, uri: string, request: SimRequest) => SimResponse) =>
+    (request: SimRequest): SimResponse => {
       const found = access(request)
       return "response" in found ? found.response : handle(found.chat, found.uri, request)
     }
@@ -183,7 +192,7 @@ export const makeLivePerson = (
 
   // ---- handlers ----------------------------------------------------------------------------------------------------
 
-  const requestChat = (request: SimRequest): Response => {
+  const requestChat = (request: SimRequest): SimResponse => {
     const denied = authorize(request)
     if (denied !== undefined) return denied
     const body = (request.body as { readonly request: ChatRequest }).request
@@ -290,6 +299,15 @@ export const makeLivePerson = (
     return empty(201, { location: `${uri}/events/${stateEvent["@id"]}` })
   })
 
+  /** The serialised links of each chat for the URI and cursor of its last poll (the next poll mostly repeats them). */
+  const linkCache = new WeakMap<LivePersonChat, LinksJson>()
+  const links = (chat: LivePersonChat, uri: string, next: number): LinksJson => {
+    const cached = linkCache.get(chat)
+    const found = linksJson(cached, uri, next)
+    if (found !== cached) linkCache.set(chat, found)
+    return found
+  }
+
   const page = (chat: LivePersonChat, request: SimRequest) =>
     deliver(chat, (request.query.from as number | undefined) ?? 0, request.operationId)
 
@@ -324,17 +342,11 @@ export const makeLivePerson = (
       requestChat,
       getChat: withChat((chat, uri, request) => {
         const { events, next } = page(chat, request)
-        return json({
-          chat: {
-            link: chatLinks(uri, next),
-            events: { link: eventLinks(uri, next), ...eventField(events, singleAsObject) },
-            info: infoOf(chat, uri, now(), offset, "attribute")
-          }
-        })
+        return jsonText(chatJson(links(chat, uri, next), events, singleAsObject, chat, now(), offset))
       }),
       getChatEvents: withChat((chat, uri, request) => {
         const { events, next } = page(chat, request)
-        return json({ events: { link: eventLinks(uri, next), ...eventField(events, singleAsObject) } })
+        return jsonText(eventsResourceJson(links(chat, uri, next), events, singleAsObject))
       }),
       addChatEvent,
       getChatInfo: withChat((chat, uri) => json({ info: infoOf(chat, uri, now(), offset, "plain") })),

@@ -4,7 +4,7 @@
  * for the account, since the hub keeps no roster.
  */
 import type { ChatHub } from "../../hub.ts"
-import { json, type SimRequest } from "../../module.ts"
+import { json, type SimRequest, type SimResponse } from "../../module.ts"
 
 export interface AvailabilityOptions {
   readonly hub: ChatHub
@@ -12,11 +12,11 @@ export interface AvailabilityOptions {
   /** Chat slots per skill; -1 for unlimited. */
   readonly slotsPerSkill: number
   /** A 401 answer when the request is not authorized. */
-  readonly authorize: (request: SimRequest) => Response | undefined
-  readonly error: (status: number, message: string) => Response
+  readonly authorize: (request: SimRequest) => SimResponse | undefined
+  readonly error: (status: number, message: string) => SimResponse
 }
 
-type Targets = { readonly names: ReadonlyArray<string> } | { readonly response: Response }
+type Targets = { readonly names: ReadonlyArray<string> } | { readonly response: SimResponse }
 
 export const makeAvailability = (options: AvailabilityOptions) => {
   const { hub, skills, slotsPerSkill, authorize, error } = options
@@ -50,7 +50,7 @@ export const makeAvailability = (options: AvailabilityOptions) => {
     hub.list().filter((chat) => chat.skill === skill && chat.state !== "ended").length
 
   return {
-    getAvailability: (request: SimRequest): Response => {
+    getAvailability: (request: SimRequest): SimResponse => {
       const found = targets(request)
       if ("response" in found) return found.response
       const maxWait = request.query.maxWaitTime as number | undefined
@@ -62,7 +62,7 @@ export const makeAvailability = (options: AvailabilityOptions) => {
       }
       return json({ availability })
     },
-    getAvailableSlots: (request: SimRequest): Response => {
+    getAvailableSlots: (request: SimRequest): SimResponse => {
       const found = targets(request)
       if ("response" in found) return found.response
       const open = (found.names.length === 0 ? skills : found.names).filter(knownAndAvailable)
@@ -72,7 +72,7 @@ export const makeAvailability = (options: AvailabilityOptions) => {
         availableSlots: open.reduce((sum, skill) => sum + Math.max(0, slotsPerSkill - openChats(skill)), 0)
       })
     },
-    getEstimatedWaitTime: (request: SimRequest): Response => {
+    getEstimatedWaitTime: (request: SimRequest): SimResponse => {
       const found = targets(request)
       if ("response" in found) return found.response
       const seconds = waits(found.names)

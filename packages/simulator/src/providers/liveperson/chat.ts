@@ -90,12 +90,29 @@ export const systemLine = {
 
 const pad = (value: number, width = 2) => String(value).padStart(width, "0")
 
-/** ISO-8601 with milliseconds and a fixed UTC offset, as the vendor's servers write it (`...06:30:00.695-05:00`). */
-export const timestamp = (ms: number, offsetMinutes: number): string => {
+const format = (ms: number, offsetMinutes: number): string => {
   const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 23)
   const sign = offsetMinutes < 0 ? "-" : "+"
   const abs = Math.abs(offsetMinutes)
   return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
+/** Recent timestamps of one offset: every poll of a chat shows its start time and the time of the poll itself. */
+const formatted = new Map<number, string>()
+let formattedOffset: number | undefined
+
+/** ISO-8601 with milliseconds and a fixed UTC offset, as the vendor's servers write it (`...06:30:00.695-05:00`). */
+export const timestamp = (ms: number, offsetMinutes: number): string => {
+  if (offsetMinutes !== formattedOffset || formatted.size >= 4096) {
+    formatted.clear()
+    formattedOffset = offsetMinutes
+  }
+  let text = formatted.get(ms)
+  if (text === undefined) {
+    text = format(ms, offsetMinutes)
+    formatted.set(ms, text)
+  }
+  return text
 }
 
 const digits = (random: Random, count: number): string => {

@@ -56,7 +56,7 @@ export const publicBase = (request: SimRequest, mountPoint: string): string => {
         ? headers.host
         : request.url.host
   const scheme =
-    forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : request.url.protocol.slice(0, -1)
+    forwardedProto === "http" || forwardedProto === "https" ? forwardedProto : request.protocol.slice(0, -1)
   const prefix = forwardedPrefix !== undefined && prefixPattern.test(forwardedPrefix) ? forwardedPrefix : mountPoint
   return `${scheme}://${host}${prefix}`
 }
@@ -115,18 +115,11 @@ export const eventField = (
 
 const integer = /^-?[0-9]+$/
 
-/** The info document of a chat (providers.md §2.4). Agent fields appear once an agent has joined. */
-export const infoOf = (
-  chat: LivePersonChat,
-  uri: string,
-  now: number,
-  offsetMinutes: number,
-  form: "attribute" | "plain"
-): Schemas["Info"] => {
+/** The fields of a chat's info document after its links (providers.md §2.4). Agent fields appear once one joined. */
+const infoFields = (chat: LivePersonChat, now: number, offsetMinutes: number): Omit<Schemas["Info"], "link"> => {
   const { context } = chat
   const duration = Math.max(0, Math.floor(((chat.endTime ?? now) - chat.startTime) / 1000))
   return {
-    link: infoLinks(uri, form),
     state: chat.state,
     chatSessionKey: chat.id,
     skillName: chat.skill,
@@ -151,3 +144,71 @@ export const infoOf = (
     ...(context.language === undefined ? {} : { language: context.language })
   }
 }
+
+/** The info document of a chat (providers.md §2.4). Agent fields appear once an agent has joined. */
+export const infoOf = (
+  chat: LivePersonChat,
+  uri: string,
+  now: number,
+  offsetMinutes: number,
+  form: "attribute" | "plain"
+): Schemas["Info"] => ({ link: infoLinks(uri, form), ...infoFields(chat, now, offsetMinutes) })
+
+// ---- the polled resources as JSON text ------------------------------------------------------------------------------
+// A visitor polls `GET {chat}` (or `{chat}/events`) over and over, and most of each answer is links that change only
+// with the chat's URI and the `next` cursor. Their JSON is kept per chat and spliced into the answer; the rest is
+// serialised as usual. The text is exactly `JSON.stringify` of the documents above (the key order is the same).
+
+/** The serialised links of one chat for one URI and one `next` cursor. */
+export interface LinksJson {
+  readonly uri: string
+  readonly next: number
+  /** `chat.link` */
+  readonly chat: string
+  /** `events.link` */
+  readonly events: string
+  /** `info.link` inside the chat resource (attribute form) */
+  readonly info: string
+}
+
+/** The links for `uri` and `next`: `cached` when it has them, else made anew (the info links kept if the URI holds). */
+export const linksJson = (cached: LinksJson | undefined, uri: string, next: number): LinksJson => {
+  if (cached !== undefined && cached.uri === uri && cached.next === next) return cached
+  return {
+    uri,
+    next,
+    chat: JSON.stringify(chatLinks(uri, next)),
+    events: JSON.stringify(eventLinks(uri, next)),
+    info: cached !== undefined && cached.uri === uri ? cached.info : JSON.stringify(infoLinks(uri, "attribute"))
+  }
+}
+
+/** `{"link":...,"event":...}`: the events document of a page. */
+const eventsJson = (links: LinksJson, events: ReadonlyArray<LivePersonEvent>, singleAsObject: boolean): string => {
+  const field = eventField(events, singleAsObject)
+  return field.event === undefined
+    ? `{"link":${links.events}}`
+    : `{"link":${links.events},"event":${JSON.stringify(field.event)}}`
+}
+
+/** The chat resource, `{"chat":{"link":...,"events":...,"info":...}}`, as JSON text. */
+export const chatJson = (
+  links: LinksJson,
+  events: ReadonlyArray<LivePersonEvent>,
+  singleAsObject: boolean,
+  chat: LivePersonChat,
+  now: number,
+  offsetMinutes: number
+): string => {
+  // The fields always start with `state`, so the object is never empty: its text goes on after the links.
+  const fields = JSON.stringify(infoFields(chat, now, offsetMinutes))
+  const info = `{"link":${links.info},${fields.slice(1)}`
+  return `{"chat":{"link":${links.chat},"events":${eventsJson(links, events, singleAsObject)},"info":${info}}}`
+}
+
+/** The events resource, `{"events":{"link":...,"event":...}}`, as JSON text. */
+export const eventsResourceJson = (
+  links: LinksJson,
+  events: ReadonlyArray<LivePersonEvent>,
+  singleAsObject: boolean
+): string => `{"events":${eventsJson(links, events, singleAsObject)}}`

@@ -2,17 +2,17 @@
  * Reading the `X-LIVEAGENT-*` headers: the API version, the session a call names (checked against its affinity
  * token) and the client's sequence number.
  */
-import type { SimRequest } from "../../module.ts"
+import type { SimRequest, SimResponse } from "../../module.ts"
 import { minApiVersion } from "./runtime.ts"
 import { type Session, sfError } from "./session.ts"
 
-export type Found = { readonly session: Session } | { readonly response: Response }
+export type Found = { readonly session: Session } | { readonly response: SimResponse }
 
 /** 403: unknown, ended or expired key, or an affinity token that is not the session's. */
-export const invalid = (): Response => sfError(403, "Session not valid")
+export const invalid = (): SimResponse => sfError(403, "Session not valid")
 
 /** 503: the token the session was moved away from. */
-export const moved = (): Response => sfError(503, "Affinity token changed: call ReconnectSession")
+export const moved = (): SimResponse => sfError(503, "Affinity token changed: call ReconnectSession")
 
 export const header = (request: SimRequest, name: string): string | undefined => {
   const value = request.headers[name]
@@ -28,7 +28,7 @@ export const sequenceOf = (request: SimRequest): number | undefined => {
 }
 
 /** The request's API version, or the answer refusing it (versions before 29 are not served). */
-export const versionOf = (request: SimRequest): number | Response => {
+export const versionOf = (request: SimRequest): number | SimResponse => {
   const version = Number.parseInt(header(request, "x-liveagent-api-version") ?? "", 10)
   return version >= minApiVersion
     ? version

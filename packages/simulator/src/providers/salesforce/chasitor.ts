@@ -2,7 +2,7 @@
  * The `Chasitor/*` resources and MultiNoun: ChasitorInit, the sequenced chat requests (de-duplicated by
  * `X-LIVEAGENT-SEQUENCE`, 500 before ChatEstablished) and ChasitorResyncState.
  */
-import { empty, type Handler, type SimRequest, text } from "../../module.ts"
+import { empty, type Handler, type SimRequest, type SimResponse, text } from "../../module.ts"
 import { authorize, invalid, sequenceOf, sessionKey, versionOf } from "./access.ts"
 import { type Action, applyNoun, checkNoun, readNouns, requestChat } from "./chat.ts"
 import { idleTimeoutSince, type Runtime } from "./runtime.ts"
@@ -33,7 +33,7 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
    * answer); an ended chat 403; a chat not yet established 500 (the real server fails there too); otherwise the
    * actions apply in order and the sequence is remembered.
    */
-  const chasitor = (request: SimRequest, actions: () => ReadonlyArray<Action> | string): Response => {
+  const chasitor = (request: SimRequest, actions: () => ReadonlyArray<Action> | string): SimResponse => {
     const version = versionOf(request)
     if (typeof version !== "number") return version
     const found = authorize(sessions, request, sessionKey(request))

@@ -5,6 +5,7 @@
 import type { SimClock } from "../../clock.ts"
 import type { Faults } from "../../faults.ts"
 import type { ChatHub, EndedBy } from "../../hub.ts"
+import type { SimResponse } from "../../module.ts"
 import type { Random } from "../../random.ts"
 import type { Session } from "./session.ts"
 
@@ -43,7 +44,7 @@ export interface Runtime {
   /** Live sessions by public id. */
   readonly byId: Map<string, Session>
   /** Ends the session for good (later calls answer 403); a held poll gets `held`. */
-  retire(session: Session, held: Response): void
+  retire(session: Session, held: SimResponse): void
   /** Ends the session and, if it is still live, its chat (the hub hears `closed(by, reason)`). */
   terminate(session: Session, by: Exclude<EndedBy, "agent">, reason: string): void
   /** (Re)arms the session's expiry: no Messages poll for `sessionTimeoutMs` (a held poll keeps it alive). */

@@ -5,7 +5,7 @@
  */
 import type { SimClock, Timer } from "../../clock.ts"
 import type { Agent } from "../../hub.ts"
-import { empty, json } from "../../module.ts"
+import { empty, json, type SimResponse } from "../../module.ts"
 
 /** Where the chat behind a session stands, as the visitor side sees it. */
 export type Phase = "idle" | "queued" | "chatting" | "ended"
@@ -47,7 +47,7 @@ export interface LogLine {
 
 interface Held {
   readonly ack: number
-  readonly resolve: (response: Response) => void
+  readonly resolve: (response: SimResponse) => void
   readonly timer: Timer
   readonly signal: AbortSignal
   readonly onAbort: () => void
@@ -123,7 +123,7 @@ export const newSession = (fields: {
 })
 
 /** A Salesforce error answer: `{ "error": "<reason>" }`. Secrets never reach it (see `redact`). */
-export const sfError = (status: number, message: string, headers: Record<string, string> = {}): Response =>
+export const sfError = (status: number, message: string, headers?: Record<string, string>): SimResponse =>
   json({ error: redact(message) }, status, headers)
 
 /** Removes anything shaped like a session key (`{id}!{random}`, possibly URL-encoded) from a message. */
@@ -166,7 +166,7 @@ export const nextPayload = (session: Session): Payload | undefined => {
 }
 
 /** Answers the held poll, if any, and forgets it. */
-export const release = (session: Session, response: Response): boolean => {
+export const release = (session: Session, response: SimResponse): boolean => {
   const held = session.held
   if (held === undefined) return false
   session.held = undefined
@@ -184,9 +184,9 @@ export const hold = (
   signal: AbortSignal,
   holdMs: number,
   done: () => void
-): Promise<Response> =>
-  new Promise<Response>((resolve) => {
-    const finish = (response: Response) => {
+): Promise<SimResponse> =>
+  new Promise<SimResponse>((resolve) => {
+    const finish = (response: SimResponse) => {
       resolve(response)
       done()
     }

@@ -3,7 +3,7 @@
  * version header, name the deployment with `org_id`/`deployment_id`, and answer in the Messages envelope (or with a
  * `SwitchServer` entry for an org configured as moved).
  */
-import { empty, type Handler, json, type SimRequest } from "../../module.ts"
+import { empty, type Handler, json, type SimRequest, type SimResponse } from "../../module.ts"
 import { header, sessionKey, versionOf } from "./access.ts"
 import { type Runtime, waitTimeSince } from "./runtime.ts"
 import { logInbound, sfError } from "./session.ts"
@@ -29,7 +29,7 @@ export const to18 = (id: string): string => {
 export const sameId = (given: string, own: string): boolean =>
   given.length === 18 ? given.toUpperCase() === to18(own).toUpperCase() : given === own
 
-type Deployment = { readonly ok: true } | { readonly response: Response }
+type Deployment = { readonly ok: true } | { readonly response: SimResponse }
 
 /** Checks `org_id`/`deployment_id`: a moved org gets its `SwitchServer` entry, a foreign one a 400. */
 const deployment = (runtime: Runtime, request: SimRequest): Deployment => {
