@@ -2,5 +2,11 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   ssr: { resolve: { conditions: ["@switchboard/source"] } },
-  test: { reporters: ["default", "json"], outputFile: { json: "test-results/vitest.json" } }
+  test: {
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
+    // Scenarios run over real loopback HTTP against the simulators, side by side with other packages' suites on a
+    // 2-core CI machine: vitest's 5 s default is a time budget for unit tests, not for these.
+    testTimeout: 30_000
+  }
 })

@@ -9,7 +9,12 @@ const chat = Effect.gen(function* () {
   const session = yield* Session.open({ visitorName: "Ada", firstMessage: "Hello!" })
   yield* session.events.pipe(
     Stream.tap((event) => Console.log(JSON.stringify(event))),
-    Stream.tap((event) => (event.type === "connected" ? session.send("Where is my order 10442?") : Effect.void)),
+    Stream.tap((event) => (event.type === "connected" ? session.send("Where is my order?") : Effect.void)),
+    Stream.tap((event) =>
+      event.type === "message" && event.from === "agent" && event.text.includes("number")
+        ? session.send("It is 10442.")
+        : Effect.void
+    ),
     Stream.takeUntil((event) => event.type === "message" && event.from === "agent" && event.text.includes("arrives")),
     Stream.runDrain
   )

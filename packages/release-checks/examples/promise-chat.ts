@@ -13,7 +13,9 @@ const sim = await startSimulator({ agent: { name: "Grace", acceptAfterMs: 100, t
   })
   for await (const event of chat.events) {
     console.log(JSON.stringify(event))
-    if (event.type === "connected") await chat.send("Where is my order 10442?")
+    if (event.type === "connected") await chat.send("Where is my order?")
+    if (event.type === "message" && event.from === "agent" && event.text.includes("number"))
+      await chat.send("It is 10442.")
     if (event.type === "message" && event.from === "agent" && event.text.includes("arrives")) break
   }
 } // `await using` ended the chat at the provider
