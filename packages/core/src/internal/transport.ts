@@ -7,7 +7,7 @@
  * implements exactly what openapi-fetch uses and nothing more, and talks to the dispatcher directly: no stream,
  * async resource or second promise per request (`undici.request` makes all three), headers parsed on first read.
  */
-import { type Duration, Effect } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { Agent, type Dispatcher, errors } from "undici"
 
 /** The fields openapi-fetch sets and reads on a request. */
@@ -219,6 +219,27 @@ export const closePool = (agent: Agent, grace: Duration.DurationInput = "2 secon
     Effect.catchAll(() => Effect.promise(() => agent.destroy().catch(() => undefined))),
     Effect.asVoid
   )
+
+/**
+ * The pool an adapter uses for its commands, built from its settings and closed (boundedly) with its scope; none
+ * when the settings bring their own `fetch`.
+ */
+export const scopedPool = (settings: {
+  readonly fetch?: unknown
+  readonly connections?: number
+  readonly requestTimeout?: Duration.DurationInput
+}): Effect.Effect<Agent | undefined, never, Scope.Scope> =>
+  settings.fetch === undefined
+    ? Effect.acquireRelease(
+        Effect.sync(() =>
+          makePool({
+            connections: settings.connections ?? 128,
+            headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
+          })
+        ),
+        (agent) => closePool(agent)
+      )
+    : Effect.succeed(undefined)
 
 /** The openapi-fetch options that route a client through `dispatcher`. */
 export const transportOptions = (dispatcher: Dispatcher) => ({

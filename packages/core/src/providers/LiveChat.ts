@@ -30,7 +30,7 @@ import {
 } from "../Errors.ts"
 import { CallFailure, call } from "../internal/call.ts"
 import { makePollRate } from "../internal/pollRate.ts"
-import { closePool, makePool, transportOptions } from "../internal/transport.ts"
+import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { decodeKnown, decodeStart, type PollTarget, type RawEvent, readPending } from "./livechat/wire.ts"
 
@@ -108,18 +108,7 @@ export const make = (
   Effect.gen(function* () {
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
-    const pool =
-      settings.fetch === undefined
-        ? yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              makePool({
-                connections: settings.connections ?? 128,
-                headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
-              })
-            ),
-            (agent) => closePool(agent)
-          )
-        : undefined
+    const pool = yield* scopedPool(settings)
     const client = createLiveChatClient({
       baseUrl: settings.baseUrl ?? "https://api.livechatinc.com",
       bodyEncoding: settings.bodyEncoding ?? "form",

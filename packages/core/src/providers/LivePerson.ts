@@ -32,7 +32,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
-import { closePool, makePool, transportOptions } from "../internal/transport.ts"
+import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, type Ender, makeEnder, runChat } from "./liveperson/chat.ts"
 import { errorMessage, provider } from "./liveperson/errors.ts"
@@ -127,18 +127,7 @@ export const make = (
   Effect.gen(function* () {
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
-    const pool =
-      settings.fetch === undefined
-        ? yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              makePool({
-                connections: settings.connections ?? 128,
-                headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
-              })
-            ),
-            (agent) => closePool(agent)
-          )
-        : undefined
+    const pool = yield* scopedPool(settings)
     const appKey = Redacted.value(settings.appKey)
     const client: LivePersonClient = createLivePersonClient({
       baseUrl: settings.baseUrl,

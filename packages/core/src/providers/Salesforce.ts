@@ -20,7 +20,7 @@ import {
   type SalesforceClient,
   SalesforceSession
 } from "@switchboard/client-salesforce"
-import { Config, Deferred, Duration, Effect, Either, Fiber, Layer, Option, type Scope } from "effect"
+import { Config, Deferred, type Duration, Effect, Either, Fiber, Layer, Option, type Scope } from "effect"
 import type { Agent } from "undici"
 import { capabilities } from "../Capabilities.ts"
 import {
@@ -39,7 +39,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type CallFailure, call } from "../internal/call.ts"
-import { closePool, makePool, transportOptions } from "../internal/transport.ts"
+import { makePool, scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
 import { poller } from "./salesforce/poller.ts"
@@ -262,18 +262,7 @@ export const make = (
     const apiVersion = settings.apiVersion ?? DEFAULT_API_VERSION
     const clientWith = (pool: Agent) =>
       createSalesforceClient({ baseUrl: settings.baseUrl, apiVersion, ...transportOptions(pool) })
-    const commandPool =
-      settings.fetch === undefined
-        ? yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              makePool({
-                connections: settings.connections ?? 128,
-                headersTimeout: Duration.toMillis(settings.requestTimeout ?? "15 seconds")
-              })
-            ),
-            (agent) => closePool(agent)
-          )
-        : undefined
+    const commandPool = yield* scopedPool(settings)
     const commands =
       commandPool === undefined
         ? createSalesforceClient({
