@@ -71,6 +71,28 @@ diagnostics.subscribe("undici:request:error", () => {
   if (measuring) errors += 1
 })
 
+// SESSIONS_TRACE=1: one line a second on stderr (RSS, heap, polls and worst lateness of that second), to see when
+// memory grows and polls fall behind.
+let secondPolls = 0
+let secondWorst = 0
+if (process.env.SESSIONS_TRACE) {
+  diagnostics.subscribe("undici:request:create", ({ request }) => {
+    const i = sessionOf(request.path)
+    if (i < 0 || lastEnd[i] === 0) return
+    secondPolls += 1
+    secondWorst = Math.max(secondWorst, performance.now() - lastEnd[i] - interval)
+  })
+  const origin = performance.now()
+  setInterval(() => {
+    const { rss, heapUsed } = process.memoryUsage()
+    console.error(
+      `  [${variant}] t=${((performance.now() - origin) / 1000).toFixed(0)} s rss ${(rss / 1e6).toFixed(0)} MB heap ${(heapUsed / 1e6).toFixed(0)} MB polls ${secondPolls} worst lateness ${secondWorst.toFixed(0)} ms`
+    )
+    secondPolls = 0
+    secondWorst = 0
+  }, 1000).unref()
+}
+
 // --- variants ------------------------------------------------------------------------------------------------
 const variants = {
   async core() {

@@ -20,18 +20,15 @@ import {
   Exit,
   type Fiber,
   FiberId,
-  Option,
-  PubSub,
-  Queue,
-  Ref,
   Scope,
-  Stream,
+  type Stream,
   SubscriptionRef
 } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { Agent, ChatEvent, ChatEventOf } from "./ChatEvent.ts"
 import { ChatProvider, type RemoteChat, type StartRequest } from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
+import { EventLog, Gate } from "./internal/gate.ts"
 import { makeTyping } from "./internal/typing.ts"
 
 export type Status = "idle" | "starting" | "queued" | "connected" | "ended"
@@ -118,11 +115,15 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   const provider = yield* ChatProvider
   const scope = yield* Effect.scope
   const maxLength = options.maxMessageLength ?? 10_000
-  const hub = yield* PubSub.unbounded<ChatEvent>({ replay: Number.MAX_SAFE_INTEGER })
-  const state = yield* SubscriptionRef.make<ChatState>({ status: "idle" })
-  const connected = yield* Deferred.make<void, ChatClosed>()
-  const remote = yield* Ref.make(Option.none<RemoteChat>())
-  const outbox = yield* Queue.unbounded<Pending>()
+  // An idle session should cost little (bench/: 10,000 sessions in one process): the events are a plain log, the
+  // state a plain value until somebody asks for its SubscriptionRef, and gates stand in for Deferreds.
+  const log = new EventLog<ChatEvent>((event) => event.type === "ended")
+  let current: ChatState = { status: "idle" }
+  let stateRef: SubscriptionRef.SubscriptionRef<ChatState> | undefined
+  /** Opens when an agent connects, or when the chat ends before one did. */
+  const agentGate = new Gate()
+  let agentConnected = false
+  let remote: RemoteChat | undefined
   // Pollers, the sender and the typing timers: closed first when the session ends.
   const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
   const closed = (operation: string) => new ChatClosed({ provider: provider.name, operation })
@@ -134,24 +135,32 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     Effect.suspend(() => {
       if (ended) return Effect.void
       if (event.type === "ended") ended = true
-      return SubscriptionRef.update(state, (current) => reduce(current, event)).pipe(
-        Effect.zipRight(PubSub.publish(hub, event)),
-        Effect.zipRight(
-          event.type === "connected"
-            ? Deferred.succeed(connected, undefined)
-            : event.type === "ended"
-              ? Deferred.fail(connected, closed("send"))
-              : Effect.void
-        ),
-        Effect.asVoid
-      )
+      if (event.type === "connected") agentConnected = true
+      current = reduce(current, event)
+      log.append(event)
+      if (event.type === "connected" || event.type === "ended") agentGate.open()
+      // The newest state whenever this runs: emits from two fibers cannot leave an older one last.
+      return stateRef === undefined ? Effect.void : Effect.suspend(() => SubscriptionRef.set(stateRef!, current))
     })
 
+  /** Waits for an agent; fails with ChatClosed when the chat ended without one. */
+  const untilConnected = Effect.zipRight(
+    agentGate.await,
+    Effect.suspend(() => (agentConnected ? Effect.void : Effect.fail(closed("send"))))
+  )
+
+  // Visitor messages wait here, in order, for the sender fiber (started with the first of them).
+  const outbox: Array<Pending> = []
+  let outboxFilled: Gate | undefined
   const deliver = (chat: RemoteChat) =>
     Effect.forever(
       Effect.gen(function* () {
-        const item = yield* Queue.take(outbox)
-        const exit = yield* Deferred.await(connected).pipe(
+        const item = outbox.shift()
+        if (item === undefined) {
+          outboxFilled = new Gate()
+          return yield* outboxFilled.await
+        }
+        const exit = yield* untilConnected.pipe(
           Effect.zipRight(chat.send({ id: item.id, text: item.text })),
           Effect.exit
         )
@@ -159,8 +168,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       })
     )
 
-  // The typing debouncer (two fibers) starts on first use: most chats never call `typing`, and an idle session
-  // should cost little (bench/).
+  // The typing debouncer (two fibers) starts on first use: most chats never call `typing`.
   let typingReady: Deferred.Deferred<(on: boolean) => Effect.Effect<void>> | undefined
   const typing = (on: boolean): Effect.Effect<void> =>
     Effect.suspend(() => {
@@ -170,11 +178,12 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       // Uninterruptible (it only forks two fibers): an interrupted first call must not leave `ready` empty.
       return makeTyping(
         (on) =>
-          Ref.get(remote).pipe(
-            Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (chat) => chat.typing(on) })),
-            Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))
-          ),
-        Deferred.await(connected),
+          remote === undefined
+            ? Effect.void
+            : remote
+                .typing(on)
+                .pipe(Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))),
+        untilConnected,
         { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
       ).pipe(
         Scope.extend(workers),
@@ -185,19 +194,21 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     })
 
   // The sender fiber starts with the first message once the chat exists (an idle session has none).
-  let deliverTo: RemoteChat | undefined
   let delivering = false
   const startDelivery = Effect.suspend(() => {
-    if (delivering || deliverTo === undefined) return Effect.void
+    if (delivering || remote === undefined) return Effect.void
     delivering = true
-    return Effect.asVoid(Effect.forkIn(Effect.interruptible(deliver(deliverTo)), workers))
+    return Effect.asVoid(Effect.forkIn(Effect.interruptible(deliver(remote)), workers))
   })
 
   const enqueue = (text: string) =>
     Effect.gen(function* () {
       sent += 1
       const done = yield* Deferred.make<void, ChatError>()
-      yield* Queue.offer(outbox, { id: `visitor-${sent}`, text, done })
+      outbox.push({ id: `visitor-${sent}`, text, done })
+      const filled = outboxFilled
+      outboxFilled = undefined
+      filled?.open()
       yield* startDelivery
       return done
     })
@@ -206,11 +217,11 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   const doStart = () =>
     Effect.gen(function* () {
       if (ended || closing) return yield* closed("start")
-      yield* SubscriptionRef.update(state, (current) => ({ ...current, status: "starting" as const }))
+      current = { ...current, status: "starting" }
+      if (stateRef !== undefined) yield* SubscriptionRef.set(stateRef, current)
       const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
-      yield* Ref.set(remote, Option.some(chat))
-      deliverTo = chat
-      if ((yield* Queue.size(outbox)) > 0) yield* startDelivery
+      remote = chat
+      if (outbox.length > 0) yield* startDelivery
       const first = request.firstMessage?.trim()
       if (first && provider.name !== "livechat") {
         const done = yield* enqueue(first)
@@ -237,19 +248,25 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
           detail: error.message
         })
       ),
-      Effect.withSpan("Session.start")
+      Effect.withSpan("Session.start", { captureStackTrace: false })
     )
 
   // The start runs in its own fiber (recorded as it is forked), so `end` can interrupt it half-way. Single-flight:
-  // the first call forks it, every call waits for its outcome. Only the outcome is kept once it is over, not the
-  // fiber (an idle session should cost little: bench/).
+  // the first call forks it, every call waits for its outcome. Once it is over only its Exit is kept.
   let startFiber: Fiber.RuntimeFiber<void, ChatError> | undefined
-  let startOutcome: Deferred.Deferred<void, ChatError> | undefined
+  let startExit: Exit.Exit<void, ChatError> | undefined
+  let startDone: Gate | undefined
+  const startOutcome = (gate: Gate) =>
+    Effect.zipRight(
+      gate.await,
+      Effect.suspend(() => startExit as Exit.Exit<void, ChatError>)
+    )
   const start: Effect.Effect<void, ChatError> = Effect.uninterruptibleMask((restore) =>
     Effect.suspend(() => {
-      if (startOutcome !== undefined) return restore(Deferred.await(startOutcome))
-      const outcome = Deferred.unsafeMake<void, ChatError>(FiberId.none)
-      startOutcome = outcome
+      if (startExit !== undefined) return startExit
+      if (startDone !== undefined) return restore(startOutcome(startDone))
+      const done = new Gate()
+      startDone = done
       // `restore`: the start fiber (and the poller it forks) is as interruptible as the caller, not masked.
       return Effect.forkIn(restore(doStart()), scope).pipe(
         Effect.flatMap((fiber) =>
@@ -257,11 +274,13 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
             startFiber = fiber
             fiber.addObserver((exit) => {
               startFiber = undefined
-              Deferred.unsafeDone(outcome, exit)
+              startExit = exit
+              startDone = undefined
+              done.open()
             })
           })
         ),
-        Effect.zipRight(restore(Deferred.await(outcome)))
+        Effect.zipRight(restore(startOutcome(done)))
       )
     })
   )
@@ -272,8 +291,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
     if (pending !== undefined) yield* pending.await
     yield* Scope.close(workers, Exit.void)
-    const chat = yield* Ref.get(remote)
-    if (Option.isSome(chat)) yield* chat.value.end
+    if (remote !== undefined) yield* remote.end
   })
 
   const doEnd = () =>
@@ -290,8 +308,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
         Effect.catchAllDefect((defect) => Effect.logWarning("ending the chat failed", defect))
       )
       yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
-      const unsent = yield* Queue.takeAll(outbox)
-      for (const item of unsent) yield* Deferred.fail(item.done, closed("send"))
+      for (const item of outbox.splice(0)) yield* Deferred.fail(item.done, closed("send"))
     }).pipe(Effect.withSpan("Session.end"))
   // Single-flight, as `Effect.cached(doEnd)` was: the first call runs it, every call waits for its outcome.
   let endOutcome: Deferred.Deferred<void> | undefined
@@ -303,7 +320,9 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       return Effect.zipRight(Effect.intoDeferred(restore(doEnd()), outcome), restore(Deferred.await(outcome)))
     })
   )
-  yield* Effect.addFinalizer(() => end)
+  // Scope.addFinalizer, not Effect.addFinalizer: that one keeps the fiber refs of this moment (the spans of the
+  // caller, a few KB) for the session's whole life.
+  yield* Scope.addFinalizer(scope, end)
 
   /** Runs an optional provider feature once an agent is connected, or says the provider has none. */
   const feature = <K extends "sneakPeek" | "customEvent" | "requestTranscript">(
@@ -312,9 +331,8 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
   ): Effect.Effect<void, ChatError> =>
     Effect.gen(function* () {
       if (ended) return yield* closed(name)
-      yield* Deferred.await(connected)
-      const chat = yield* Ref.get(remote)
-      const run = Option.isSome(chat) ? chat.value[name] : undefined
+      yield* untilConnected
+      const run = remote?.[name]
       if (run === undefined) {
         return yield* new InvalidInput({
           field: name,
@@ -330,9 +348,13 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
     start,
     // Built per use: an idle session keeps no stream.
     get events() {
-      return Stream.fromPubSub(hub).pipe(Stream.takeUntil((event) => event.type === "ended"))
+      return log.stream
     },
-    state,
+    // Made on first use, with the state of that moment; every later change is set on it.
+    get state() {
+      stateRef ??= Effect.runSync(SubscriptionRef.make(current))
+      return stateRef
+    },
     send: (text) =>
       Effect.suspend(() => {
         if (text.trim() === "") return Effect.fail(new InvalidInput({ field: "message", problem: "it is empty" }))
@@ -352,9 +374,7 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)
         ? feature("requestTranscript", (run) => run(email))
         : Effect.fail(new InvalidInput({ field: "email", problem: "it is not an email address" })),
-    pollRate: Ref.get(remote).pipe(
-      Effect.flatMap(Option.match({ onNone: () => Effect.succeed(0), onSome: (chat) => chat.pollRate }))
-    )
+    pollRate: Effect.suspend(() => (remote === undefined ? Effect.succeed(0) : remote.pollRate))
   }
   return session
 })

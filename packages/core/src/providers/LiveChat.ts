@@ -9,7 +9,7 @@
  * - `start` is retried: the API returns the open chat of a visitor id instead of a second one (spec decision).
  */
 import { createLiveChatClient } from "@switchboard/client-livechat"
-import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, type Scope } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import type { ChatEvent } from "../ChatEvent.ts"
 import {
@@ -28,8 +28,10 @@ import {
   SessionExpired,
   Unauthorized
 } from "../Errors.ts"
+import { cadence, over, type PollOutcome } from "../internal/cadence.ts"
 import { CallFailure, call } from "../internal/call.ts"
 import { makePollRate } from "../internal/pollRate.ts"
+import * as PollScheduler from "../internal/pollScheduler.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { decodeKnown, decodeStart, type PollTarget, type RawEvent, readPending } from "./livechat/wire.ts"
@@ -119,11 +121,14 @@ export const make = (
     const licence_id = settings.licenceId
     const keepAlive = Duration.toMillis(settings.polling?.keepAlive ?? "30 seconds")
     const ceiling = keepAlive - Duration.toMillis(settings.polling?.safetyMargin ?? "10 seconds")
-    const cadence = {
+    const pauses = {
       active: Math.min(Duration.toMillis(settings.polling?.active ?? "1 second"), ceiling),
       normal: Math.min(Duration.toMillis(settings.polling?.normal ?? "2 seconds"), ceiling),
       idle: Math.min(Duration.toMillis(settings.polling?.idle ?? "5 seconds"), ceiling)
     }
+    // Every chat of this adapter is polled by one driver, each on its own copy of the cadence's state.
+    const schedule = cadence(pauses)
+    const polls = yield* PollScheduler.make().pipe(Effect.annotateLogs({ provider }))
 
     const start = Effect.fn("LiveChat.start")(function* (request: StartRequest, emit: Emit) {
       const visitor_id =
@@ -174,33 +179,32 @@ export const make = (
           Effect.asVoid
         )
       }).pipe(Effect.withSpan("LiveChat.end"))
-      yield* Effect.addFinalizer(() => end)
+      yield* Scope.addFinalizer(yield* Effect.scope, end) // not Effect.addFinalizer: see Session.make
       const rate = makePollRate()
 
       // The poller's view of the log, shared with `send` for its echo count.
       let cursor: number | undefined
       let delivered = 1 // the welcome message
       let agent: string | undefined
-      let lastAgentActivity = 0
-      let lastQuietSince = yield* Clock.currentTimeMillis
+      let agentActive = false // set by the answer being applied
 
       const target: PollTarget = { path, licence_id, secret: () => Redacted.value(secret) }
       const read = (after: number | undefined) => readPending(client, target, after)
 
-      const toEvents = (raw: { readonly message_id: number }, now: number): Array<ChatEvent> => {
+      const toEvents = (raw: { readonly message_id: number }): Array<ChatEvent> => {
         const known = decodeKnown(raw)
         if (Option.isNone(known)) return [{ type: "unknown", raw }]
         const event = known.value
         switch (event.type) {
           case "agent_details": {
-            lastAgentActivity = now
+            agentActive = true
             const previous = agent
             agent = event.agent.name
             if (previous === undefined) return [{ type: "connected", agent: { name: event.agent.name } }]
             return previous === event.agent.name ? [] : [{ type: "transferred", agent: { name: event.agent.name } }]
           }
           case "message":
-            if (event.user_type === "agent") lastAgentActivity = now
+            if (event.user_type === "agent") agentActive = true
             return [
               {
                 type: "message",
@@ -216,48 +220,39 @@ export const make = (
         }
       }
 
-      // Applies one successful answer: new events in log order, read at `now`.
-      const apply = (events: ReadonlyArray<RawEvent>, now: number) =>
+      // Applies one successful answer: new events in log order.
+      const apply = (events: ReadonlyArray<RawEvent>) =>
         Effect.gen(function* () {
           for (const raw of events) {
             if (cursor !== undefined && raw.message_id <= cursor) continue // a repeated delivery
             cursor = raw.message_id
-            lastQuietSince = now
-            for (const event of toEvents(raw, now)) yield* emit(event)
+            for (const event of toEvents(raw)) yield* emit(event)
           }
         })
 
-      const pauses = {
-        active: Duration.millis(cadence.active),
-        normal: Duration.millis(cadence.normal),
-        idle: Duration.millis(cadence.idle)
-      }
-      const nextPause = (now: number) =>
-        now - lastAgentActivity < 15_000 ? pauses.active : now - lastQuietSince < 60_000 ? pauses.normal : pauses.idle
+      // One poll, run by the adapter's poll driver whenever the cadence says. Transient failures are polled again
+      // soon, within the keep-alive budget; a session the provider no longer knows ends the chat; a gap past the
+      // keep-alive deadline is reported as a discontinuity. An empty page, the usual answer, allocates next to
+      // nothing beyond the request (bench/: 10,000 sessions).
+      const clock = yield* Effect.clock
+      const quiet: PollOutcome = { _tag: "Answered", news: false, agentActive: false, ceiling }
+      let lastSuccess = clock.unsafeCurrentTimeMillis()
+      let gapReported = false
 
-      // Transient poll failures are retried quickly, within the keep-alive budget; a session the provider no longer
-      // knows ends the chat; a gap past the keep-alive deadline is reported as a discontinuity.
-      // One plain loop per chat that allocates next to nothing per poll beyond the request (bench/: 10,000 sessions):
-      // the clock is the fiber's own Clock service, read synchronously.
-      const poller = Effect.gen(function* () {
-        const clock = yield* Effect.clock
-        let lastSuccess = clock.unsafeCurrentTimeMillis()
-        let failures = 0
-        let gapReported = false
-        while (!closedAtProvider) {
-          rate.add(clock.unsafeCurrentTimeMillis())
-          const outcome = yield* Effect.either(read(cursor))
-          if (outcome._tag === "Right") {
-            if (outcome.right.length > 0) yield* apply(outcome.right, clock.unsafeCurrentTimeMillis())
-            lastSuccess = clock.unsafeCurrentTimeMillis()
-            failures = 0
-            gapReported = false
-            if (closedAtProvider) return
-            yield* clock.sleep(nextPause(clock.unsafeCurrentTimeMillis()))
-            continue
-          }
+      const answered = (events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> => {
+        lastSuccess = clock.unsafeCurrentTimeMillis()
+        gapReported = false
+        if (events.length === 0) return Effect.succeed(quiet)
+        agentActive = false
+        return Effect.map(
+          apply(events),
+          (): PollOutcome => (closedAtProvider ? over : { _tag: "Answered", news: true, agentActive, ceiling })
+        )
+      }
+
+      const failed = (failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> =>
+        Effect.gen(function* () {
           const now = clock.unsafeCurrentTimeMillis()
-          const failure = outcome.left
           if (failure._tag === "CallFailure" && !failure.retryable) {
             const error = refused(failure)
             yield* emit({
@@ -266,9 +261,8 @@ export const make = (
               reason: error._tag === "SessionExpired" ? "timeout" : "error",
               detail: error.message
             })
-            return
+            return over
           }
-          failures += 1
           if (!gapReported && now - lastSuccess > keepAlive) {
             gapReported = true
             yield* emit({ type: "discontinuity", reason: "no successful poll within LiveChat's keep-alive window" })
@@ -280,19 +274,35 @@ export const make = (
               reason: "error",
               detail: `LiveChat did not answer polls for ${Math.round((now - lastSuccess) / 1000)} s`
             })
-            return
+            return over
           }
-          const backoff = Math.min(250 * 2 ** Math.min(failures, 6), cadence.normal)
           const retryAfter =
             failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-          yield* clock.sleep(Duration.millis(Math.min(Math.max(backoff, retryAfter), ceiling)))
-        }
-      }).pipe(Effect.withSpan("LiveChat.poll"))
+          return { _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome
+        })
+
+      const poll: Effect.Effect<PollOutcome> = Effect.suspend(() => {
+        if (closedAtProvider) return Effect.succeed(over)
+        rate.add(clock.unsafeCurrentTimeMillis())
+        return Effect.matchEffect(read(cursor), { onSuccess: answered, onFailure: failed })
+      }).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.logError("the LiveChat poller failed", defect).pipe(
+            Effect.zipRight(
+              emit({
+                type: "ended",
+                by: "provider",
+                reason: "error",
+                detail: "the LiveChat poller failed unexpectedly"
+              })
+            ),
+            Effect.as(over)
+          )
+        )
+      )
 
       yield* emit({ type: "queued" })
-      // Annotated around the fork: the poller inherits the annotation instead of keeping a second copy of its fiber
-      // refs for its whole life (about 3 KB per session, bench/).
-      yield* Effect.forkScoped(poller).pipe(Effect.annotateLogs({ provider }))
+      yield* polls.run(poll, schedule)
 
       // Counts the visitor's messages in the log: has send number `n` (the welcome message is number 1) landed?
       // An unreadable answer is retried like a lost one: guessing could duplicate or lose the message.

@@ -1,0 +1,81 @@
+/**
+ * Two small synchronization primitives for the per-session state that every idle chat keeps. Effect's own `Deferred`
+ * and `Latch` cost 750–930 bytes each (each instance carries its own copy of the Effect prototype's methods), and
+ * a session used to keep five of them (its `PubSub` and `Queue` hold one each): with 10,000 sessions in one process
+ * that alone was 50 MB of live heap (bench/). These cost a few dozen bytes until somebody waits.
+ */
+import { Chunk, Effect, Option, Stream } from "effect"
+
+/** A gate that opens once; fibers wait on `await` until it does (at once when it is open). */
+export class Gate {
+  #open = false
+  #waiters: Array<(effect: Effect.Effect<void>) => void> | undefined
+
+  get isOpen(): boolean {
+    return this.#open
+  }
+
+  /** Opens the gate and resumes every waiter; idempotent. */
+  open(): void {
+    if (this.#open) return
+    this.#open = true
+    const waiters = this.#waiters
+    this.#waiters = undefined
+    if (waiters !== undefined) for (const resume of waiters) resume(Effect.void)
+  }
+
+  /** Waits until the gate is open; interrupting the wait withdraws it. */
+  get await(): Effect.Effect<void> {
+    if (this.#open) return Effect.void
+    return Effect.async<void>((resume) => {
+      if (this.#open) return resume(Effect.void)
+      this.#waiters ??= []
+      this.#waiters.push(resume)
+      return Effect.sync(() => {
+        const waiters = this.#waiters
+        const at = waiters === undefined ? -1 : waiters.indexOf(resume)
+        if (at !== -1) waiters?.splice(at, 1)
+      })
+    })
+  }
+}
+
+/**
+ * An append-only log read as streams: each reader gets every item from the first, then each new one as it is
+ * appended, and its stream ends after the item `isLast` accepts. The items are kept (a chat's events are replayed
+ * to late subscribers); readers that wait share one gate, made when the first of them waits.
+ */
+export class EventLog<A> {
+  readonly #items: Array<A> = []
+  readonly #isLast: (item: A) => boolean
+  #more: Gate | undefined
+
+  constructor(isLast: (item: A) => boolean) {
+    this.#isLast = isLast
+  }
+
+  append(item: A): void {
+    this.#items.push(item)
+    const more = this.#more
+    this.#more = undefined
+    more?.open()
+  }
+
+  get stream(): Stream.Stream<A> {
+    return Stream.paginateChunkEffect(0, (from: number) => this.#from(from))
+  }
+
+  #from(from: number): Effect.Effect<readonly [Chunk.Chunk<A>, Option.Option<number>]> {
+    const items = this.#items
+    if (from < items.length) {
+      const chunk = items.slice(from)
+      const last = this.#isLast(chunk[chunk.length - 1] as A)
+      return Effect.succeed([Chunk.unsafeFromArray(chunk), last ? Option.none() : Option.some(items.length)] as const)
+    }
+    this.#more ??= new Gate()
+    return Effect.zipRight(
+      this.#more.await,
+      Effect.suspend(() => this.#from(from))
+    )
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The poll driver of one adapter. Every short-polling chat of the adapter (LiveChat, LivePerson) is an entry in one
+ * timer heap instead of a fiber of its own: each poll runs in a fiber forked for its request only, and between two
+ * polls a chat costs its entry and its cadence's state. A sleeping fiber per chat costs 5–10 KB more, and each of its
+ * wake-ups leaves garbage for the old generation (bench/: 10,000 sessions polling every 2 s).
+ *
+ * A chat's cadence is a `Schedule` fed with the outcome of each poll: its decision says when to poll next, or that
+ * polling is over. Polls run on the driver's `Clock`, so `TestClock` drives them in tests.
+ */
+import { Duration, Effect, Fiber, type Schedule, ScheduleDecision, ScheduleIntervals, Scope } from "effect"
+
+export interface PollScheduler {
+  /**
+   * Runs `poll` now, then whenever `cadence` decides from the outcome of each poll, until the cadence is done or the
+   * enclosing scope closes (which also interrupts a poll in flight). `poll` must not fail: a defect stops the
+   * polling of this chat (and is logged).
+   */
+  readonly run: <In, Out>(
+    poll: Effect.Effect<In>,
+    cadence: Schedule.Schedule<Out, In>
+  ) => Effect.Effect<void, never, Scope.Scope>
+  /** Chats polled by this driver (for tests and the bench). */
+  readonly size: () => number
+}
+
+interface Entry {
+  /** When the next poll is due (the driver's clock, ms). */
+  due: number
+  /** Position in the heap; -1 while the entry is not waiting (a poll in flight, or stopped). */
+  index: number
+  stopped: boolean
+  /** The poll in flight. */
+  fiber: Fiber.RuntimeFiber<void> | undefined
+  /** One poll and the cadence's decision after it. */
+  readonly step: Effect.Effect<void>
+}
+
+/** A binary min-heap of entries by due time, each entry knowing its index (so a stopped chat leaves at once). */
+class DueHeap {
+  private readonly items: Array<Entry> = []
+
+  get size() {
+    return this.items.length
+  }
+
+  peek(): Entry | undefined {
+    return this.items[0]
+  }
+
+  push(entry: Entry) {
+    entry.index = this.items.length
+    this.items.push(entry)
+    this.up(entry.index)
+  }
+
+  pop(): Entry | undefined {
+    const top = this.items[0]
+    if (top !== undefined) this.remove(top)
+    return top
+  }
+
+  remove(entry: Entry) {
+    const at = entry.index
+    if (at < 0) return
+    const last = this.items.pop() as Entry
+    entry.index = -1
+    if (last === entry) return
+    this.items[at] = last
+    last.index = at
+    this.down(at)
+    this.up(last.index)
+  }
+
+  private up(at: number) {
+    const items = this.items
+    const entry = items[at] as Entry
+    while (at > 0) {
+      const parentAt = (at - 1) >> 1
+      const parent = items[parentAt] as Entry
+      if (parent.due <= entry.due) break
+      items[at] = parent
+      parent.index = at
+      at = parentAt
+    }
+    items[at] = entry
+    entry.index = at
+  }
+
+  private down(at: number) {
+    const items = this.items
+    const entry = items[at] as Entry
+    const half = items.length >> 1
+    while (at < half) {
+      let childAt = 2 * at + 1
+      let child = items[childAt] as Entry
+      const rightAt = childAt + 1
+      if (rightAt < items.length && (items[rightAt] as Entry).due < child.due) {
+        childAt = rightAt
+        child = items[rightAt] as Entry
+      }
+      if (entry.due <= child.due) break
+      items[at] = child
+      child.index = at
+      at = childAt
+    }
+    items[at] = entry
+    entry.index = at
+  }
+}
+
+export interface PollSchedulerOptions {
+  /**
+   * Polls due within this many ms of a wake-up run together (a poll may run this much early, never late because of
+   * it): the driver then wakes at most about 1000/quantum times a second however many chats it polls. Default 5 ms.
+   */
+  readonly quantum?: number
+}
+
+/** Starts a driver that lives as long as the scope (closing it interrupts every poll in flight). */
+export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollScheduler, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const quantum = options.quantum ?? 5
+    const clock = yield* Effect.clock
+    const heap = new DueHeap()
+    const wake = yield* Effect.makeLatch(false)
+    /** When the driver wakes next on its own; an entry due sooner opens `wake`. */
+    let wakesAt = Number.POSITIVE_INFINITY
+    let chats = 0
+
+    const enqueue = (entry: Entry) => {
+      heap.push(entry)
+      if (entry.due < wakesAt) {
+        wakesAt = entry.due
+        wake.unsafeOpen()
+      }
+    }
+
+    const driver = Effect.gen(function* () {
+      while (true) {
+        wake.unsafeClose()
+        const now = clock.unsafeCurrentTimeMillis()
+        for (let next = heap.peek(); next !== undefined && next.due <= now + quantum; next = heap.peek()) {
+          heap.remove(next)
+          next.fiber = yield* Effect.fork(next.step)
+        }
+        const next = heap.peek()
+        wakesAt = next === undefined ? Number.POSITIVE_INFINITY : next.due
+        yield* next === undefined
+          ? wake.await
+          : Effect.raceFirst(clock.sleep(Duration.millis(next.due - now)), wake.await)
+      }
+    })
+    yield* Effect.forkScoped(Effect.interruptible(driver))
+
+    const run = <In, Out>(poll: Effect.Effect<In>, cadence: Schedule.Schedule<Out, In>) =>
+      Effect.suspend(() => {
+        let state = cadence.initial
+        const entry: Entry = {
+          due: clock.unsafeCurrentTimeMillis(),
+          index: -1,
+          stopped: false,
+          fiber: undefined,
+          step: Effect.flatMap(poll, (input) =>
+            Effect.flatMap(cadence.step(clock.unsafeCurrentTimeMillis(), input, state), ([next, , decision]) =>
+              Effect.sync(() => {
+                entry.fiber = undefined
+                if (entry.stopped) return
+                if (ScheduleDecision.isDone(decision)) return stop()
+                state = next
+                entry.due = ScheduleIntervals.start(decision.intervals)
+                enqueue(entry)
+              })
+            )
+          ).pipe(
+            Effect.catchAllDefect((defect) =>
+              Effect.logError("a poller failed; the chat is no longer polled", defect).pipe(
+                Effect.zipRight(Effect.sync(() => stop()))
+              )
+            )
+          )
+        }
+        const stop = () => {
+          if (entry.stopped) return
+          entry.stopped = true
+          heap.remove(entry)
+          chats -= 1
+        }
+        chats += 1
+        enqueue(entry)
+        // Scope.addFinalizer, not Effect.addFinalizer, which would keep the caller's fiber refs (spans) alive.
+        return Effect.flatMap(Effect.scope, (scope) =>
+          Scope.addFinalizer(
+            scope,
+            Effect.suspend(() => {
+              stop()
+              const fiber = entry.fiber
+              entry.fiber = undefined
+              return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+            })
+          )
+        )
+      })
+
+    return { run, size: () => chats } satisfies PollScheduler
+  })
