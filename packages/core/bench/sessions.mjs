@@ -31,6 +31,32 @@ const settledHeap = async () => {
   return process.memoryUsage().heapUsed
 }
 
+// SESSIONS_HEAP_PROFILE=setup|window: V8's sampling heap profile (objects alive or freed by a major GC, i.e. what
+// reached the old generation) over the setup or the first 15 s of the window, top allocation sites on stderr.
+const heapProfile = async () => {
+  const { Session } = await import("node:inspector/promises")
+  const inspector = new Session()
+  inspector.connect()
+  await inspector.post("HeapProfiler.enable")
+  await inspector.post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true })
+  return async () => {
+    const { profile } = await inspector.post("HeapProfiler.stopSampling")
+    const bySite = new Map()
+    const walk = (node, stack) => {
+      const frame = `${node.callFrame.functionName || "(anon)"} ${node.callFrame.url.split("/").slice(-2).join("/")}:${node.callFrame.lineNumber + 1}`
+      const path = [frame, ...stack].slice(0, 4).join(" < ")
+      if (node.selfSize > 0) bySite.set(path, (bySite.get(path) ?? 0) + node.selfSize)
+      for (const child of node.children) walk(child, [frame, ...stack])
+    }
+    walk(profile.head, [])
+    const total = [...bySite.values()].reduce((a, b) => a + b, 0)
+    console.error(`heap profile: ${(total / 1e6).toFixed(1)} MB sampled`)
+    for (const [site, size] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.error(`${(size / 1e6).toFixed(2).padStart(7)} MB  ${site}`)
+    }
+  }
+}
+
 // --- measurement -------------------------------------------------------------------------------------------
 const lastEnd = new Float64Array(N)
 const startedAt = new Float64Array(N)
@@ -217,11 +243,18 @@ const effect = variant === "core" ? await import("effect") : undefined
 const core = variant === "core" ? await import("../dist/index.js") : undefined
 await (await fetch(`${BASE}/warm-up`)).text() // loads Node's fetch too
 const baseline = await settledHeap()
+const stopSetupProfile = process.env.SESSIONS_HEAP_PROFILE === "setup" ? await heapProfile() : undefined
 const t0 = performance.now()
 const run = await variants[variant]()
 await sleep(Math.max(0, warmup - (performance.now() - t0)))
 const phase = (what) => console.error(`  [${variant}] ${what} at ${(performance.now() / 1000).toFixed(1)} s`)
+await stopSetupProfile?.()
 phase("window starts")
+if (process.env.SESSIONS_HEAP_PROFILE === "window") {
+  const stop = await heapProfile()
+  setTimeout(stop, 15_000)
+}
+
 process.send({ type: "window-start" })
 measuring = true
 const cpu = process.cpuUsage()

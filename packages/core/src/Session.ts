@@ -26,7 +26,7 @@ import {
 } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { Agent, ChatEvent, ChatEventOf } from "./ChatEvent.ts"
-import { ChatProvider, type RemoteChat, type StartRequest } from "./ChatProvider.ts"
+import { ChatProvider, type ChatProviderService, type RemoteChat, type StartRequest } from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
 import { EventLog, Gate } from "./internal/gate.ts"
 import { makeTyping } from "./internal/typing.ts"
@@ -110,133 +110,170 @@ interface Pending {
   readonly done: Deferred.Deferred<void, ChatError>
 }
 
-/** Makes a session without starting it; it lives as long as the enclosing scope. */
-export const make = Effect.fn("Session.make")(function* (request: StartRequest, options: SessionOptions = {}) {
-  const provider = yield* ChatProvider
-  const scope = yield* Effect.scope
-  const maxLength = options.maxMessageLength ?? 10_000
-  // An idle session should cost little (bench/: 10,000 sessions in one process): the events are a plain log, the
-  // state a plain value until somebody asks for its SubscriptionRef, and gates stand in for Deferreds.
-  const log = new EventLog<ChatEvent>((event) => event.type === "ended")
-  let current: ChatState = { status: "idle" }
-  let stateRef: SubscriptionRef.SubscriptionRef<ChatState> | undefined
-  /** Opens when an agent connects, or when the chat ends before one did. */
-  const agentGate = new Gate()
-  let agentConnected = false
-  let remote: RemoteChat | undefined
-  // Pollers, the sender and the typing timers: closed first when the session ends.
-  const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-  const closed = (operation: string) => new ChatClosed({ provider: provider.name, operation })
-  let ended = false
-  let closing = false // set by `end`: a start that has not begun yet must not begin
-  let sent = 0
+const isEnded = (event: ChatEvent) => event.type === "ended"
+const idle: ChatState = { status: "idle" }
 
-  const emit = (event: ChatEvent): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (ended) return Effect.void
-      if (event.type === "ended") ended = true
-      if (event.type === "connected") agentConnected = true
-      current = reduce(current, event)
-      log.append(event)
-      if (event.type === "connected" || event.type === "ended") agentGate.open()
-      // The newest state whenever this runs: emits from two fibers cannot leave an older one last.
-      return stateRef === undefined ? Effect.void : Effect.suspend(() => SubscriptionRef.set(stateRef!, current))
-    })
+/**
+ * One session. A class, not a closure per operation: with 10,000 sessions in one process every per-session object
+ * counts (bench/), so its operations live on the prototype, effects are built when they are used, and the state
+ * kept between events is plain fields. The operations are getters returning functions bound to the session, so
+ * `const { send } = chat` works as it would on a plain object.
+ */
+class SessionImpl implements ChatSession {
+  readonly provider: ProviderName
+  readonly capabilities: Capabilities
+  readonly #port: ChatProviderService
+  readonly #request: StartRequest
+  readonly #options: SessionOptions
+  readonly #scope: Scope.Scope
+  /** Pollers, the sender and the typing timers: closed first when the session ends. */
+  readonly #workers: Scope.CloseableScope
+  readonly #log = new EventLog<ChatEvent>(isEnded)
+  #current: ChatState = idle
+  #stateRef: SubscriptionRef.SubscriptionRef<ChatState> | undefined
+  /** Opens when an agent connects, or when the chat ends before one did. */
+  readonly #agentGate = new Gate()
+  #agentConnected = false
+  #remote: RemoteChat | undefined
+  #ended = false
+  /** Set by `end`: a start that has not begun yet must not begin. */
+  #closing = false
+  #sent = 0
+  /** Visitor messages waiting, in order, for the sender fiber (started with the first of them). */
+  #outbox: Array<Pending> = []
+  #outboxFilled: Gate | undefined
+  #delivering = false
+  /** The typing debouncer (two fibers) starts on first use: most chats never call `typing`. */
+  #typingReady: Deferred.Deferred<(on: boolean) => Effect.Effect<void>> | undefined
+  #startFiber: Fiber.RuntimeFiber<void, ChatError> | undefined
+  #startExit: Exit.Exit<void, ChatError> | undefined
+  #startDone: Gate | undefined
+  #endOutcome: Deferred.Deferred<void> | undefined
+
+  constructor(
+    port: ChatProviderService,
+    request: StartRequest,
+    options: SessionOptions,
+    scope: Scope.Scope,
+    workers: Scope.CloseableScope
+  ) {
+    this.provider = port.name
+    this.capabilities = port.capabilities
+    this.#port = port
+    this.#request = request
+    this.#options = options
+    this.#scope = scope
+    this.#workers = workers
+  }
+
+  // ---- events and state -------------------------------------------------------------------------------------------
+
+  get events(): Stream.Stream<ChatEvent> {
+    return this.#log.stream
+  }
+
+  /** Made on first use, with the state of that moment; every later change is set on it. */
+  get state(): SubscriptionRef.SubscriptionRef<ChatState> {
+    this.#stateRef ??= Effect.runSync(SubscriptionRef.make(this.#current))
+    return this.#stateRef
+  }
+
+  #setState(next: ChatState): Effect.Effect<void> {
+    this.#current = next
+    // The newest state whenever this runs: updates from two fibers cannot leave an older one last.
+    return this.#stateRef === undefined ? Effect.void : Effect.suspend(() => this.#publishState())
+  }
+
+  #publishState(): Effect.Effect<void> {
+    return this.#stateRef === undefined ? Effect.void : SubscriptionRef.set(this.#stateRef, this.#current)
+  }
+
+  /** What the provider adapter reports events through. */
+  #emit(event: ChatEvent): Effect.Effect<void> {
+    if (this.#ended) return Effect.void
+    if (event.type === "ended") this.#ended = true
+    if (event.type === "connected") this.#agentConnected = true
+    this.#log.append(event)
+    if (event.type === "connected" || event.type === "ended") this.#agentGate.open()
+    return this.#setState(reduce(this.#current, event))
+  }
+
+  #closed(operation: string): ChatClosed {
+    return new ChatClosed({ provider: this.provider, operation })
+  }
 
   /** Waits for an agent; fails with ChatClosed when the chat ended without one. */
-  const untilConnected = Effect.zipRight(
-    agentGate.await,
-    Effect.suspend(() => (agentConnected ? Effect.void : Effect.fail(closed("send"))))
-  )
+  #untilConnected(): Effect.Effect<void, ChatClosed> {
+    return Effect.zipRight(
+      this.#agentGate.await,
+      Effect.suspend(() => (this.#agentConnected ? Effect.void : Effect.fail(this.#closed("send"))))
+    )
+  }
 
-  // Visitor messages wait here, in order, for the sender fiber (started with the first of them).
-  const outbox: Array<Pending> = []
-  let outboxFilled: Gate | undefined
-  const deliver = (chat: RemoteChat) =>
-    Effect.forever(
-      Effect.gen(function* () {
-        const item = outbox.shift()
-        if (item === undefined) {
-          outboxFilled = new Gate()
-          return yield* outboxFilled.await
-        }
-        const exit = yield* untilConnected.pipe(
-          Effect.zipRight(chat.send({ id: item.id, text: item.text })),
-          Effect.exit
+  // ---- start ------------------------------------------------------------------------------------------------------
+
+  /**
+   * Single-flight: the first call forks the start into its own fiber (recorded, so `end` can interrupt it half-way),
+   * every call waits for its outcome. Once it is over only its Exit is kept.
+   */
+  get start(): Effect.Effect<void, ChatError> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (this.#startExit !== undefined) return this.#startExit
+        if (this.#startDone !== undefined) return restore(this.#startOutcome(this.#startDone))
+        const done = new Gate()
+        this.#startDone = done
+        // `restore`: the start fiber (and the poller it forks) is as interruptible as the caller, not masked.
+        return Effect.forkIn(restore(this.#doStart()), this.#scope).pipe(
+          Effect.flatMap((fiber) =>
+            Effect.sync(() => {
+              this.#startFiber = fiber
+              fiber.addObserver((exit) => {
+                this.#startFiber = undefined
+                this.#startExit = exit
+                this.#startDone = undefined
+                done.open()
+              })
+            })
+          ),
+          Effect.zipRight(restore(this.#startOutcome(done)))
         )
-        yield* Deferred.done(item.done, exit)
       })
     )
+  }
 
-  // The typing debouncer (two fibers) starts on first use: most chats never call `typing`.
-  let typingReady: Deferred.Deferred<(on: boolean) => Effect.Effect<void>> | undefined
-  const typing = (on: boolean): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (typingReady !== undefined) return Effect.flatMap(Deferred.await(typingReady), (set) => set(on))
-      const ready = Deferred.unsafeMake<(on: boolean) => Effect.Effect<void>>(FiberId.none)
-      typingReady = ready
-      // Uninterruptible (it only forks two fibers): an interrupted first call must not leave `ready` empty.
-      return makeTyping(
-        (on) =>
-          remote === undefined
-            ? Effect.void
-            : remote
-                .typing(on)
-                .pipe(Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))),
-        untilConnected,
-        { spacing: options.typingSpacing ?? "2 seconds", idle: options.typingIdle ?? "5 seconds" }
-      ).pipe(
-        Scope.extend(workers),
-        Effect.tap((set) => Deferred.succeed(ready, set)),
-        Effect.uninterruptible,
-        Effect.flatMap((set) => set(on))
-      )
-    })
+  #startOutcome(done: Gate): Effect.Effect<void, ChatError> {
+    return Effect.zipRight(
+      done.await,
+      Effect.suspend(() => this.#startExit as Exit.Exit<void, ChatError>)
+    )
+  }
 
-  // The sender fiber starts with the first message once the chat exists (an idle session has none).
-  let delivering = false
-  const startDelivery = Effect.suspend(() => {
-    if (delivering || remote === undefined) return Effect.void
-    delivering = true
-    return Effect.asVoid(Effect.forkIn(Effect.interruptible(deliver(remote)), workers))
-  })
-
-  const enqueue = (text: string) =>
-    Effect.gen(function* () {
-      sent += 1
-      const done = yield* Deferred.make<void, ChatError>()
-      outbox.push({ id: `visitor-${sent}`, text, done })
-      const filled = outboxFilled
-      outboxFilled = undefined
-      filled?.open()
-      yield* startDelivery
-      return done
-    })
-
-  // Built when the start runs (like `doEnd` when the end runs): an idle session keeps neither.
-  const doStart = () =>
-    Effect.gen(function* () {
-      if (ended || closing) return yield* closed("start")
-      current = { ...current, status: "starting" }
-      if (stateRef !== undefined) yield* SubscriptionRef.set(stateRef, current)
-      const chat = yield* provider.start(request, emit).pipe(Scope.extend(workers))
-      remote = chat
-      if (outbox.length > 0) yield* startDelivery
-      const first = request.firstMessage?.trim()
-      if (first && provider.name !== "livechat") {
-        const done = yield* enqueue(first)
+  #doStart(): Effect.Effect<void, ChatError> {
+    const self = this
+    return Effect.gen(function* () {
+      if (self.#ended || self.#closing) return yield* self.#closed("start")
+      yield* self.#setState({ ...self.#current, status: "starting" })
+      const chat = yield* self.#port
+        .start(self.#request, (event) => self.#emit(event))
+        .pipe(Scope.extend(self.#workers))
+      self.#remote = chat
+      if (self.#outbox.length > 0) yield* self.#startDelivery()
+      const first = self.#request.firstMessage?.trim()
+      if (first && self.provider !== "livechat") {
+        const done = yield* self.#enqueue(first)
         yield* Effect.forkIn(
           Deferred.await(done).pipe(
             Effect.catchAll((error) =>
               Effect.logWarning("the visitor's first message was not delivered", error.message)
             )
           ),
-          workers
+          self.#workers
         )
       }
     }).pipe(
       Effect.tapError((error) =>
-        emit({
+        this.#emit({
           type: "ended",
           by: "provider",
           reason:
@@ -250,134 +287,195 @@ export const make = Effect.fn("Session.make")(function* (request: StartRequest, 
       ),
       Effect.withSpan("Session.start", { captureStackTrace: false })
     )
+  }
 
-  // The start runs in its own fiber (recorded as it is forked), so `end` can interrupt it half-way. Single-flight:
-  // the first call forks it, every call waits for its outcome. Once it is over only its Exit is kept.
-  let startFiber: Fiber.RuntimeFiber<void, ChatError> | undefined
-  let startExit: Exit.Exit<void, ChatError> | undefined
-  let startDone: Gate | undefined
-  const startOutcome = (gate: Gate) =>
-    Effect.zipRight(
-      gate.await,
-      Effect.suspend(() => startExit as Exit.Exit<void, ChatError>)
-    )
-  const start: Effect.Effect<void, ChatError> = Effect.uninterruptibleMask((restore) =>
-    Effect.suspend(() => {
-      if (startExit !== undefined) return startExit
-      if (startDone !== undefined) return restore(startOutcome(startDone))
-      const done = new Gate()
-      startDone = done
-      // `restore`: the start fiber (and the poller it forks) is as interruptible as the caller, not masked.
-      return Effect.forkIn(restore(doStart()), scope).pipe(
-        Effect.flatMap((fiber) =>
-          Effect.sync(() => {
-            startFiber = fiber
-            fiber.addObserver((exit) => {
-              startFiber = undefined
-              startExit = exit
-              startDone = undefined
-              done.open()
-            })
-          })
-        ),
-        Effect.zipRight(restore(startOutcome(done)))
-      )
-    })
-  )
+  // ---- sending ----------------------------------------------------------------------------------------------------
 
-  /** Stops the start, the pollers and the timers, then ends the chat at the provider. */
-  const closeAll = Effect.gen(function* () {
-    const pending = startFiber
-    if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
-    if (pending !== undefined) yield* pending.await
-    yield* Scope.close(workers, Exit.void)
-    if (remote !== undefined) yield* remote.end
-  })
-
-  const doEnd = () =>
-    Effect.gen(function* () {
-      closing = true
-      // Bounded even when the provider stops answering, and even from a finalizer (an uninterruptible region): the
-      // closing runs interruptible and disconnected, so the timeout returns on time; an end request still in flight
-      // finishes in the background.
-      yield* closeAll.pipe(
-        Effect.interruptible,
-        Effect.disconnect,
-        Effect.timeout(options.endTimeout ?? "10 seconds"),
-        Effect.catchAll(() => Effect.logWarning("the chat's end was not confirmed by the provider in time")),
-        Effect.catchAllDefect((defect) => Effect.logWarning("ending the chat failed", defect))
-      )
-      yield* emit({ type: "ended", by: "visitor", reason: "visitor" })
-      for (const item of outbox.splice(0)) yield* Deferred.fail(item.done, closed("send"))
-    }).pipe(Effect.withSpan("Session.end"))
-  // Single-flight, as `Effect.cached(doEnd)` was: the first call runs it, every call waits for its outcome.
-  let endOutcome: Deferred.Deferred<void> | undefined
-  const end: Effect.Effect<void> = Effect.uninterruptibleMask((restore) =>
-    Effect.suspend(() => {
-      if (endOutcome !== undefined) return restore(Deferred.await(endOutcome))
-      const outcome = Deferred.unsafeMake<void>(FiberId.none)
-      endOutcome = outcome
-      return Effect.zipRight(Effect.intoDeferred(restore(doEnd()), outcome), restore(Deferred.await(outcome)))
-    })
-  )
-  // Scope.addFinalizer, not Effect.addFinalizer: that one keeps the fiber refs of this moment (the spans of the
-  // caller, a few KB) for the session's whole life.
-  yield* Scope.addFinalizer(scope, end)
-
-  /** Runs an optional provider feature once an agent is connected, or says the provider has none. */
-  const feature = <K extends "sneakPeek" | "customEvent" | "requestTranscript">(
-    name: K,
-    use: (run: NonNullable<RemoteChat[K]>) => Effect.Effect<void, ChatError>
-  ): Effect.Effect<void, ChatError> =>
-    Effect.gen(function* () {
-      if (ended) return yield* closed(name)
-      yield* untilConnected
-      const run = remote?.[name]
-      if (run === undefined) {
-        return yield* new InvalidInput({
-          field: name,
-          problem: `${provider.name} has no such feature (see capabilities)`
-        })
-      }
-      return yield* use(run as NonNullable<RemoteChat[K]>)
-    }).pipe(Effect.withSpan(`Session.${name}`))
-
-  const session: ChatSession = {
-    provider: provider.name,
-    capabilities: provider.capabilities,
-    start,
-    // Built per use: an idle session keeps no stream.
-    get events() {
-      return log.stream
-    },
-    // Made on first use, with the state of that moment; every later change is set on it.
-    get state() {
-      stateRef ??= Effect.runSync(SubscriptionRef.make(current))
-      return stateRef
-    },
-    send: (text) =>
+  get send(): (text: string) => Effect.Effect<void, ChatError> {
+    return (text) =>
       Effect.suspend(() => {
         if (text.trim() === "") return Effect.fail(new InvalidInput({ field: "message", problem: "it is empty" }))
+        const maxLength = this.#options.maxMessageLength ?? 10_000
         if (text.length > maxLength) {
           return Effect.fail(
             new InvalidInput({ field: "message", problem: `it is longer than ${maxLength} characters` })
           )
         }
-        if (ended) return Effect.fail(closed("send"))
-        return enqueue(text).pipe(Effect.flatMap(Deferred.await))
-      }).pipe(Effect.withSpan("Session.send")),
-    typing: (on) => (ended ? Effect.void : typing(on)),
-    end,
-    sneakPeek: (draft) => feature("sneakPeek", (run) => run(draft)),
-    customEvent: (type, data) => feature("customEvent", (run) => run(type, data)),
-    requestTranscript: (email) =>
-      /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)
-        ? feature("requestTranscript", (run) => run(email))
-        : Effect.fail(new InvalidInput({ field: "email", problem: "it is not an email address" })),
-    pollRate: Effect.suspend(() => (remote === undefined ? Effect.succeed(0) : remote.pollRate))
+        if (this.#ended) return Effect.fail(this.#closed("send"))
+        return this.#enqueue(text).pipe(Effect.flatMap(Deferred.await))
+      }).pipe(Effect.withSpan("Session.send", { captureStackTrace: false }))
   }
-  return session
-})
+
+  #enqueue(text: string): Effect.Effect<Deferred.Deferred<void, ChatError>> {
+    return Effect.suspend(() => {
+      this.#sent += 1
+      const done = Deferred.unsafeMake<void, ChatError>(FiberId.none)
+      this.#outbox.push({ id: `visitor-${this.#sent}`, text, done })
+      const filled = this.#outboxFilled
+      this.#outboxFilled = undefined
+      filled?.open()
+      return Effect.as(this.#startDelivery(), done)
+    })
+  }
+
+  /** The sender fiber starts with the first message once the chat exists (an idle session has none). */
+  #startDelivery(): Effect.Effect<void> {
+    const remote = this.#remote
+    if (this.#delivering || remote === undefined) return Effect.void
+    this.#delivering = true
+    return Effect.asVoid(Effect.forkIn(Effect.interruptible(this.#deliver(remote)), this.#workers))
+  }
+
+  #deliver(chat: RemoteChat): Effect.Effect<never> {
+    const self = this
+    return Effect.forever(
+      Effect.gen(function* () {
+        const item = self.#outbox.shift()
+        if (item === undefined) {
+          self.#outboxFilled = new Gate()
+          return yield* self.#outboxFilled.await
+        }
+        const exit = yield* self
+          .#untilConnected()
+          .pipe(Effect.zipRight(chat.send({ id: item.id, text: item.text })), Effect.exit)
+        yield* Deferred.done(item.done, exit)
+      })
+    )
+  }
+
+  // ---- typing -----------------------------------------------------------------------------------------------------
+
+  get typing(): (on: boolean) => Effect.Effect<void> {
+    return (on) => (this.#ended ? Effect.void : Effect.suspend(() => this.#typing(on)))
+  }
+
+  #typing(on: boolean): Effect.Effect<void> {
+    if (this.#typingReady !== undefined) return Effect.flatMap(Deferred.await(this.#typingReady), (set) => set(on))
+    const ready = Deferred.unsafeMake<(on: boolean) => Effect.Effect<void>>(FiberId.none)
+    this.#typingReady = ready
+    // Uninterruptible (it only forks two fibers): an interrupted first call must not leave `ready` empty.
+    return makeTyping(
+      (on) =>
+        this.#remote === undefined
+          ? Effect.void
+          : this.#remote
+              .typing(on)
+              .pipe(Effect.catchAll((error) => Effect.logDebug("visitor typing was not delivered", error.message))),
+      this.#untilConnected(),
+      { spacing: this.#options.typingSpacing ?? "2 seconds", idle: this.#options.typingIdle ?? "5 seconds" }
+    ).pipe(
+      Scope.extend(this.#workers),
+      Effect.tap((set) => Deferred.succeed(ready, set)),
+      Effect.uninterruptible,
+      Effect.flatMap((set) => set(on))
+    )
+  }
+
+  // ---- ending -----------------------------------------------------------------------------------------------------
+
+  /** Single-flight: the first call runs the end, every call waits for its outcome. Never fails. */
+  get end(): Effect.Effect<void> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (this.#endOutcome !== undefined) return restore(Deferred.await(this.#endOutcome))
+        const outcome = Deferred.unsafeMake<void>(FiberId.none)
+        this.#endOutcome = outcome
+        return Effect.zipRight(Effect.intoDeferred(restore(this.#doEnd()), outcome), restore(Deferred.await(outcome)))
+      })
+    )
+  }
+
+  /** Stops the start, the pollers and the timers, then ends the chat at the provider. */
+  #closeAll(): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function* () {
+      const pending = self.#startFiber
+      if (pending !== undefined) yield* pending.interruptAsFork(pending.id())
+      if (pending !== undefined) yield* pending.await
+      yield* Scope.close(self.#workers, Exit.void)
+      if (self.#remote !== undefined) yield* self.#remote.end
+    })
+  }
+
+  #doEnd(): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function* () {
+      self.#closing = true
+      // Bounded even when the provider stops answering, and even from a finalizer (an uninterruptible region): the
+      // closing runs interruptible and disconnected, so the timeout returns on time; an end request still in flight
+      // finishes in the background.
+      yield* self.#closeAll().pipe(
+        Effect.interruptible,
+        Effect.disconnect,
+        Effect.timeout(self.#options.endTimeout ?? "10 seconds"),
+        Effect.catchAll(() => Effect.logWarning("the chat's end was not confirmed by the provider in time")),
+        Effect.catchAllDefect((defect) => Effect.logWarning("ending the chat failed", defect))
+      )
+      yield* self.#emit({ type: "ended", by: "visitor", reason: "visitor" })
+      for (const item of self.#outbox.splice(0)) yield* Deferred.fail(item.done, self.#closed("send"))
+    }).pipe(Effect.withSpan("Session.end", { captureStackTrace: false }))
+  }
+
+  // ---- provider features ------------------------------------------------------------------------------------------
+
+  get sneakPeek(): (draft: string) => Effect.Effect<void, ChatError> {
+    return (draft) => this.#feature("sneakPeek", (run) => run(draft))
+  }
+
+  get customEvent(): (type: string, data: string) => Effect.Effect<void, ChatError> {
+    return (type, data) => this.#feature("customEvent", (run) => run(type, data))
+  }
+
+  get requestTranscript(): (email: string) => Effect.Effect<void, ChatError> {
+    return (email) =>
+      /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)
+        ? this.#feature("requestTranscript", (run) => run(email))
+        : Effect.fail(new InvalidInput({ field: "email", problem: "it is not an email address" }))
+  }
+
+  /** Runs an optional provider feature once an agent is connected, or says the provider has none. */
+  #feature<K extends "sneakPeek" | "customEvent" | "requestTranscript">(
+    name: K,
+    use: (run: NonNullable<RemoteChat[K]>) => Effect.Effect<void, ChatError>
+  ): Effect.Effect<void, ChatError> {
+    const self = this
+    return Effect.gen(function* () {
+      if (self.#ended) return yield* self.#closed(name)
+      yield* self.#untilConnected()
+      const run = self.#remote?.[name]
+      if (run === undefined) {
+        return yield* new InvalidInput({
+          field: name,
+          problem: `${self.provider} has no such feature (see capabilities)`
+        })
+      }
+      return yield* use(run as NonNullable<RemoteChat[K]>)
+    }).pipe(Effect.withSpan(`Session.${name}`, { captureStackTrace: false }))
+  }
+
+  get pollRate(): Effect.Effect<number> {
+    return Effect.suspend(() => (this.#remote === undefined ? Effect.succeed(0) : this.#remote.pollRate))
+  }
+}
+
+/** Makes a session without starting it; it lives as long as the enclosing scope. */
+export const make = (
+  request: StartRequest,
+  options: SessionOptions = {}
+): Effect.Effect<ChatSession, never, ChatProvider | Scope.Scope> =>
+  Effect.gen(function* () {
+    const port = yield* ChatProvider
+    const scope = yield* Effect.scope
+    const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+    const session = new SessionImpl(port, request, options, scope, workers)
+    // Scope.addFinalizer, not Effect.addFinalizer: that one keeps the fiber refs of this moment (the spans of the
+    // caller, a few KB) for the session's whole life.
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.suspend(() => session.end)
+    )
+    return session as ChatSession
+  }).pipe(Effect.withSpan("Session.make", { captureStackTrace: false }))
 
 /** Makes a session and starts it; the chat ends when the enclosing scope closes. */
 export const open = (
