@@ -73,7 +73,7 @@ if (parts.includes(2)) {
   out()
   out("One client process per variant (`--expose-gc`), the same bare loopback server (own process, fresh each run).")
   out(
-    `Sessions open over 2 s, 2.5 s warm-up (from the first open), then a ${windowMs / 1000} s window (shorter only if a loaded machine slowed the setup: the process stays < 70 s). Lateness = poll start − (previous`
+    `Sessions open over 2 s; once every start has settled, a 4 s warm-up, then a window of up to ${windowMs / 1000} s (it ends by 62 s of process time, so a slow setup shortens it: the process stays < 70 s). Lateness = poll start − (previous`
   )
   out("poll end + 2,000 ms), taken for both variants from undici's diagnostics channels. Heap per session: settled")
   out("heapUsed after gc() minus the baseline taken after module loading, / N.")

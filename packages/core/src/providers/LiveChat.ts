@@ -178,7 +178,7 @@ export const make = (
           Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),
           Effect.asVoid
         )
-      }).pipe(Effect.withSpan("LiveChat.end"))
+      }).pipe(Effect.withSpan("LiveChat.end", { captureStackTrace: false }))
       yield* Scope.addFinalizer(yield* Effect.scope, end) // not Effect.addFinalizer: see Session.make
       const rate = makePollRate()
 

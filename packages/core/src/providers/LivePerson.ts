@@ -32,6 +32,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
+import * as PollScheduler from "../internal/pollScheduler.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, type Ender, makeEnder, runChat } from "./liveperson/chat.ts"
@@ -141,6 +142,8 @@ export const make = (
     const accountId = settings.accountId
     const account = { path: { accountId } }
     const cadence = cadenceOf(settings)
+    // Every chat of this adapter is polled by one driver.
+    const polls = yield* PollScheduler.make().pipe(Effect.annotateLogs({ provider }))
 
     /** Before a chat exists: what a refusal means for the caller. */
     const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
@@ -343,7 +346,8 @@ export const make = (
           emit,
           cadence,
           retry: settings.retry,
-          scrub
+          scrub,
+          polls
         })
         yield* abandoned
         return remote

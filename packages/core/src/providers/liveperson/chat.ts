@@ -7,8 +7,10 @@ import { Clock, Duration, Effect, Either, Option } from "effect"
 import type { Agent, ChatEvent } from "../../ChatEvent.ts"
 import type { Emit, RemoteChat } from "../../ChatProvider.ts"
 import { InvalidInput, ProtocolError } from "../../Errors.ts"
-import { call } from "../../internal/call.ts"
+import { cadence as makeCadence, over, type PollOutcome } from "../../internal/cadence.ts"
+import { type CallFailure, call } from "../../internal/call.ts"
 import { makePollRate } from "../../internal/pollRate.ts"
+import type { PollScheduler } from "../../internal/pollScheduler.ts"
 import { type RetryPolicy, retryTransient } from "../../Retry.ts"
 import { chatError, errorMessage, provider, type Scrub } from "./errors.ts"
 import { makeSender } from "./send.ts"
@@ -72,10 +74,12 @@ export interface ChatOptions {
   readonly cadence: Cadence
   readonly retry: RetryPolicy | undefined
   readonly scrub: Scrub
+  /** The adapter's poll driver. */
+  readonly polls: PollScheduler
 }
 
 /**
- * Forks the poller into the current scope and returns the chat's handle. The caller has already emitted `queued`
+ * Registers the chat with the poll driver (until the current scope closes) and returns the chat's handle. The caller has already emitted `queued`
  * and registered `ender.end` as a finalizer.
  */
 export const runChat = Effect.fn("LivePerson.runChat")(function* (options: ChatOptions) {
@@ -232,58 +236,79 @@ export const runChat = Effect.fn("LivePerson.runChat")(function* (options: ChatO
       }
     })
 
-  // Never fails: a transient failure is retried within the keep-alive budget; a chat the provider no longer knows
-  // (404, internalCode 12) or a refusal ends the session with one `ended` event.
-  const poller = Effect.gen(function* () {
-    let lastSuccess = yield* now
-    let failures = 0
-    let malformedInARow = 0
-    while (!closed) {
-      yield* rate.record
-      const outcome = yield* Effect.either(readChat(cursor))
-      if (closed) return
-      if (Either.isRight(outcome)) {
-        lastSuccess = yield* now
-        failures = 0
-        malformedInARow = 0
-        yield* applyPage(outcome.right)
-        if (closed) return
-        yield* Effect.sleep(Duration.millis(Math.min(cadence.interval, ceiling())))
-        continue
-      }
-      const failure = outcome.left
+  // One poll, run by the adapter's poll driver whenever the cadence says. Never fails: a transient failure is polled
+  // again within the keep-alive budget; a chat the provider no longer knows (404, internalCode 12) or a refusal ends
+  // the session with one `ended` event.
+  const pauses = { active: cadence.interval, normal: cadence.interval, idle: cadence.interval }
+  let lastSuccess = yield* now
+  let malformedInARow = 0
+
+  const answered = (page: Page): Effect.Effect<PollOutcome> => {
+    const before = lastId
+    return Effect.gen(function* () {
+      lastSuccess = yield* now
+      malformedInARow = 0
+      yield* applyPage(page)
+      if (closed) return over
+      return { _tag: "Answered", news: lastId !== before, agentActive: false, ceiling: ceiling() } as const
+    })
+  }
+
+  const failed = (failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> =>
+    Effect.gen(function* () {
       if (failure._tag === "ProtocolError") {
         malformedInARow += 1
         yield* Effect.logWarning("LivePerson answered a poll with a malformed chat resource", failure.detail)
         if (malformedInARow >= 3) {
-          return yield* ended({ type: "ended", by: "provider", reason: "error", detail: failure.message }, false)
+          yield* ended({ type: "ended", by: "provider", reason: "error", detail: failure.message }, false)
+          return over
         }
       } else if (!failure.retryable) {
         const error = chatError(failure, scrub)
-        return yield* error._tag === "SessionExpired"
+        yield* error._tag === "SessionExpired"
           ? ended(
               { type: "ended", by: "provider", reason: "timeout", detail: "LivePerson no longer holds the chat" },
               true
             )
           : ended({ type: "ended", by: "provider", reason: "error", detail: error.message }, false)
+        return over
       }
-      failures += 1
       const silence = (yield* now) - lastSuccess
       if (silence > Math.max(4 * cadence.chatTimeout, 60_000)) {
         const detail = `LivePerson did not answer polls for ${Math.round(silence / 1000)} s`
-        return yield* ended({ type: "ended", by: "provider", reason: "error", detail }, false)
+        yield* ended({ type: "ended", by: "provider", reason: "error", detail }, false)
+        return over
       }
-      const backoff = Math.min(250 * 2 ** Math.min(failures, 6), cadence.interval)
+      // Retry-After is honoured, but never past the point where the chat would time out for want of a request.
       const retryAfter =
         failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-      // Retry-After is honoured, but never past the point where the chat would time out for want of a request.
-      yield* Effect.sleep(Duration.millis(Math.min(Math.max(backoff, retryAfter), ceiling())))
-    }
-  }).pipe(Effect.annotateLogs({ provider }), Effect.withSpan("LivePerson.poll"))
+      return { _tag: "Failed", retryAfter, ceiling: ceiling() } as const
+    })
 
-  // Interruptible whatever region the caller forks it from (a start run uninterruptibly, say): closing the scope
-  // must always be able to stop it.
-  yield* Effect.forkScoped(Effect.interruptible(poller))
+  const poll: Effect.Effect<PollOutcome> = Effect.suspend(() => {
+    if (closed) return Effect.succeed(over)
+    return Effect.zipRight(
+      rate.record,
+      Effect.matchEffect(readChat(cursor), {
+        onSuccess: (page) => (closed ? Effect.succeed(over) : answered(page)),
+        onFailure: (failure) => (closed ? Effect.succeed(over) : failed(failure))
+      })
+    )
+  }).pipe(
+    Effect.catchAllDefect((defect) =>
+      Effect.logError("the LivePerson poller failed", defect).pipe(
+        Effect.zipRight(
+          ended(
+            { type: "ended", by: "provider", reason: "error", detail: "the LivePerson poller failed unexpectedly" },
+            false
+          )
+        ),
+        Effect.as(over)
+      )
+    )
+  )
+
+  yield* options.polls.run(poll, makeCadence(pauses))
 
   const send = makeSender({
     client,
