@@ -3,7 +3,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { createSimulator, type ManualClock } from "@switchboard/simulator"
-import { Effect, Stream, TestClock } from "effect"
+import { Effect, Metric, Stream, TestClock } from "effect"
+import * as Metrics from "../src/Metrics.ts"
 import * as LiveChat from "../src/providers/LiveChat.ts"
 import * as Session from "../src/Session.ts"
 import { fixture } from "./fixtures/livechat.ts"
@@ -30,6 +31,10 @@ describe("LiveChat adapter", () => {
           licenceId: sim.settings.livechat.licenceId,
           fetch
         })
+        const requests = Metrics.pollRequests.pipe(Metric.tagged("provider", "livechat"))
+        const rates = Metrics.sessionPollRate.pipe(Metric.tagged("provider", "livechat"))
+        const requestsBefore = (yield* Metric.value(requests)).count
+        const ratesBefore = (yield* Metric.value(rates)).count
         yield* Effect.gen(function* () {
           const session = yield* Session.open({ visitorName: "Ada", firstMessage: "Hello" })
           const events = yield* recorder(session)
@@ -52,6 +57,13 @@ describe("LiveChat adapter", () => {
           const perMinute = yield* session.pollRate
           assert.isAtLeast(perMinute, 10)
           assert.isAtMost(perMinute, 60)
+          // The same budget as metrics: every poll counted, and the session's rate sampled once a minute.
+          const counted = (yield* Metric.value(requests)).count - requestsBefore
+          assert.strictEqual(counted, polls.length)
+          const sampled = yield* Metric.value(rates)
+          assert.isAtLeast(sampled.count - ratesBefore, 28)
+          assert.isAtMost(sampled.count - ratesBefore, 30)
+          assert.isAtLeast(sampled.min, 10)
         }).pipe(Effect.scoped, Effect.provide(layer))
         sim.dispose()
         assert.strictEqual(sim.hub.list({ provider: "livechat" })[0]?.endedBy, "visitor")

@@ -180,7 +180,7 @@ export const make = (
         )
       }).pipe(Effect.withSpan("LiveChat.end", { captureStackTrace: false }))
       yield* Scope.addFinalizer(yield* Effect.scope, end) // not Effect.addFinalizer: see Session.make
-      const rate = makePollRate()
+      const rate = makePollRate(provider)
 
       // The poller's view of the log, shared with `send` for its echo count.
       let cursor: number | undefined

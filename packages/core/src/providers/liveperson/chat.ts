@@ -84,7 +84,7 @@ export interface ChatOptions {
  */
 export const runChat = Effect.fn("LivePerson.runChat")(function* (options: ChatOptions) {
   const { client, path, ender, emit, cadence, retry, scrub } = options
-  const rate = makePollRate()
+  const rate = makePollRate(provider)
 
   // The poller's view of the log. `lastId` and `visitorLines` change together (synchronously), so `send` can read a
   // consistent snapshot of both.

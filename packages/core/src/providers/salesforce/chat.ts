@@ -95,7 +95,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
   }
 
   const session = () => Redacted.value(state.current)
-  const rate = makePollRate()
+  const rate = makePollRate(provider)
 
   // ---- handover ---------------------------------------------------------------------------------------------------
 
