@@ -78,12 +78,16 @@ if (parts.includes(2)) {
   out("poll end + 2,000 ms), taken for both variants from undici's diagnostics channels. Heap per session: settled")
   out("heapUsed after gc() minus the baseline taken after module loading, / N.")
   // --core-heap=MB adds a run of core with --max-old-space-size=MB (the README's advice on peak RSS).
+  // --semi-space=MB adds both variants again with a larger young generation (the README's tuning for gateways).
   const coreHeap = option("core-heap", "")
-  const wanted = option("variants", "hand,core,core-capped").split(",")
+  const semiSpace = option("semi-space", "")
+  const young = [`--max-semi-space-size=${semiSpace}`, `--min-semi-space-size=${semiSpace}`]
+  const wanted = option("variants", "hand,core,core-capped,hand-young,core-young").split(",")
   const runs = [
     ["hand", "hand", []],
     ["core", "core", []],
-    ...(coreHeap ? [["core-capped", "core", [`--max-old-space-size=${coreHeap}`]]] : [])
+    ...(coreHeap ? [["core-capped", "core", [`--max-old-space-size=${coreHeap}`]]] : []),
+    ...(semiSpace ? [["hand-young", "hand", young], ["core-young", "core", young]] : [])
   ].filter(([key]) => wanted.includes(key))
   const results = {}
   for (const [key, variant, flags] of runs) {
@@ -107,7 +111,9 @@ if (parts.includes(2)) {
   const name = {
     hand: "hand-written setTimeout + fetch (capped Agent)",
     core: "core: Session.open + LiveChat.layer",
-    "core-capped": `core, node --max-old-space-size=${coreHeap}`
+    "core-capped": `core, node --max-old-space-size=${coreHeap}`,
+    "hand-young": `hand-written, node --max-semi-space-size=${semiSpace}`,
+    "core-young": `core, node --max-semi-space-size=${semiSpace}`
   }
   const rows = Object.values(results).map((r) =>
     r.failedRun
@@ -164,6 +170,13 @@ if (parts.includes(2)) {
     out(`- peak RSS: ${rss.toFixed(2)}x the hand-written poller's (target <= 1.5x): ${verdict(rss <= 1.5)}`)
     const capped = ok(results["core-capped"])
     if (capped) out(`- with --max-old-space-size=${coreHeap}: peak RSS ${(capped.maxRss / hand.maxRss).toFixed(2)}x`)
+    const handYoung = ok(results["hand-young"])
+    const coreYoung = ok(results["core-young"])
+    if (handYoung && coreYoung) {
+      out(
+        `- both with --max-semi-space-size=${semiSpace}: polls made ${(coreYoung.achieved * 100).toFixed(1)} %, p99 lateness ${fmt(coreYoung.latenessP99, 1)} ms, CPU ${(coreYoung.cpuMicrosPerPoll / handYoung.cpuMicrosPerPoll).toFixed(2)}x per poll, peak RSS ${(coreYoung.maxRss / handYoung.maxRss).toFixed(2)}x the hand-written poller's`
+      )
+    }
     for (const r of Object.values(results).filter(ok)) {
       out(`- load average at the end of the ${r.key} run: ${r.loadavg.map((x) => x.toFixed(1)).join(" / ")}`)
     }

@@ -25,8 +25,27 @@ export const defaultRetryPolicy: Required<RetryPolicy> = {
   deadline: "30 seconds"
 }
 
-/** The schedule for one policy; it stops at the first failure that is not retryable. */
-export const transientSchedule = (policy: RetryPolicy = {}) => {
+const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>()
+const defaultSchedule: { value?: ReturnType<typeof buildSchedule> } = {}
+
+/**
+ * The schedule for one policy; it stops at the first failure that is not retryable. Built once per policy object
+ * (a Schedule is an immutable description): every start, send and close of every session retries with it.
+ */
+export const transientSchedule = (policy?: RetryPolicy) => {
+  if (policy === undefined) {
+    defaultSchedule.value ??= buildSchedule({})
+    return defaultSchedule.value
+  }
+  let schedule = schedules.get(policy)
+  if (schedule === undefined) {
+    schedule = buildSchedule(policy)
+    schedules.set(policy, schedule)
+  }
+  return schedule
+}
+
+const buildSchedule = (policy: RetryPolicy) => {
   const { baseDelay, maxDelay, maxRetries, deadline } = { ...defaultRetryPolicy, ...policy }
   const cap = Duration.decode(maxDelay)
   return Schedule.exponential(baseDelay).pipe(

@@ -51,19 +51,9 @@ type Result<A> = Promise<{ readonly data?: A; readonly error?: unknown; readonly
 
 /**
  * Runs one openapi-fetch call. Interruption does not abort the request (no AbortSignal is made: it costs more
- * than a short request); use `callAbortable` for requests that may be held for long (Salesforce's long poll).
+ * than a short request); a request that may be held for long (Salesforce's long poll) passes its own signal.
  */
 export const call = <A>(operation: string, run: () => Result<A>): Effect.Effect<Answer<A>, CallFailure> =>
-  Effect.flatMap(
-    Effect.tryPromise({ try: run, catch: (cause) => new CallFailure({ operation, code: codeOf(cause) }) }),
-    settle(operation)
-  )
-
-/** Like `call`, but interruption aborts the request. */
-export const callAbortable = <A>(
-  operation: string,
-  run: (signal: AbortSignal) => Result<A>
-): Effect.Effect<Answer<A>, CallFailure> =>
   Effect.flatMap(
     Effect.tryPromise({ try: run, catch: (cause) => new CallFailure({ operation, code: codeOf(cause) }) }),
     settle(operation)

@@ -9,7 +9,7 @@ export interface TypingOptions {
   readonly idle: Duration.DurationInput
 }
 
-export const makeTyping = Effect.fn("Typing.make")(function* (
+export const makeTyping = Effect.fn("Typing.make", { captureStackTrace: false })(function* (
   send: (on: boolean) => Effect.Effect<void>,
   ready: Effect.Effect<void, unknown>,
   options: TypingOptions

@@ -130,7 +130,10 @@ export const make = (
     const schedule = cadence(pauses)
     const polls = yield* PollScheduler.make().pipe(Effect.annotateLogs({ provider }))
 
-    const start = Effect.fn("LiveChat.start")(function* (request: StartRequest, emit: Emit) {
+    const start = Effect.fn("LiveChat.start", { captureStackTrace: false })(function* (
+      request: StartRequest,
+      emit: Emit
+    ) {
       const visitor_id =
         request.visitorId ??
         `visitor-${(yield* Clock.currentTimeMillis).toString(36)}-${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}`

@@ -289,7 +289,10 @@ export const make = (
         settings.retry
       ).pipe(Effect.mapError(refused))
 
-    const start = Effect.fn("LivePerson.start")(function* (request: StartRequest, emit: Emit) {
+    const start = Effect.fn("LivePerson.start", { captureStackTrace: false })(function* (
+      request: StartRequest,
+      emit: Emit
+    ) {
       const skill = request.routing?.trim() || settings.skill
       const [available, wait] = yield* Effect.all([availability(skill), estimate(skill)], { concurrency: 2 })
       if (!available) return yield* new NoAgentsAvailable({ provider, detail: `skill "${skill}"` })

@@ -291,7 +291,10 @@ export const make = (
       return client
     }
 
-    const start = Effect.fn("Salesforce.start")(function* (request: StartRequest, emit: Emit) {
+    const start = Effect.fn("Salesforce.start", { captureStackTrace: false })(function* (
+      request: StartRequest,
+      emit: Emit
+    ) {
       const buttonId = request.routing ?? settings.buttonId
       if (!salesforceId.test(buttonId)) {
         return yield* new InvalidConfiguration({

@@ -82,7 +82,7 @@ export interface ChatOptions {
  * Registers the chat with the poll driver (until the current scope closes) and returns the chat's handle. The caller has already emitted `queued`
  * and registered `ender.end` as a finalizer.
  */
-export const runChat = Effect.fn("LivePerson.runChat")(function* (options: ChatOptions) {
+export const runChat = Effect.fn("LivePerson.runChat", { captureStackTrace: false })(function* (options: ChatOptions) {
   const { client, path, ender, emit, cadence, retry, scrub } = options
   const rate = makePollRate(provider)
 

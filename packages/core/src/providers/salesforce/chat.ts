@@ -73,6 +73,8 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     resyncPending: false,
     pollerActive: false,
     poller: undefined as Fiber.RuntimeFiber<void> | undefined,
+    /** Abandons the long poll in flight (a handover does, as the reference asks). */
+    abortPoll: undefined as (() => void) | undefined,
     /** Inbound cursor: the `sequence` of the last 200 processed, sent back as `ack`. */
     ack: -1,
     /** `offset` of the last non-empty answer, for ReconnectSession. */
@@ -145,6 +147,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
           state.handoverRequested = true
           ready.unsafeClose()
           wanted.unsafeOpen()
+          state.abortPoll?.()
         }
         return Effect.void
       }

@@ -13,7 +13,7 @@
 import { sessionHeaders } from "@switchboard/client-salesforce"
 import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
 import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
-import { CallFailure, call, callAbortable } from "../../internal/call.ts"
+import { CallFailure, call } from "../../internal/call.ts"
 import { defaultRetryPolicy, retryTransient } from "../../Retry.ts"
 import { type Chat, type ChatDeps, provider, type Terminal, unavailable } from "./chat.ts"
 import { decodeEntry, decodeEnvelope, type Entry, type Envelope, waitSeconds } from "./wire.ts"
@@ -82,15 +82,29 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
     return Duration.millis(Math.max(delay, floor))
   }
 
-  /** Runs `effect` unless a handover is asked for first (then the effect, e.g. a held poll, is abandoned). */
+  /** Runs `effect` unless a handover is asked for first (then the effect, a backoff pause, is abandoned). */
   const untilHandover = <A, E>(effect: Effect.Effect<A, E>) =>
     Effect.raceFirst(Effect.map(effect, Option.some), Effect.as(chat.wanted.await, Option.none<A>()))
 
+  /**
+   * One long poll. A handover aborts it through `state.abortPoll` (no race of fibers per poll: at hundreds of
+   * deliveries a second that was a good part of the poller's own cost, bench/ part 3); so does interruption.
+   */
   const pollOnce = Effect.suspend(() => {
     const query = { ack: state.ack }
     const header = sessionHeaders(chat.session())
-    const poll = callAbortable("Messages", (signal) =>
-      deps.polls.GET("/System/Messages", { params: { query, header }, signal })
+    const controller = new AbortController()
+    const abort = () => controller.abort()
+    state.abortPoll = abort
+    const poll = call("Messages", () =>
+      deps.polls.GET("/System/Messages", { params: { query, header }, signal: controller.signal })
+    ).pipe(
+      Effect.onInterrupt(() => Effect.sync(abort)),
+      Effect.ensuring(
+        Effect.sync(() => {
+          if (state.abortPoll === abort) state.abortPoll = undefined
+        })
+      )
     )
     return deps.pollTimeoutMillis === undefined
       ? poll
@@ -229,10 +243,10 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       }
       const epoch = state.epoch
       yield* chat.rate.record
-      const outcome = yield* untilHandover(Effect.either(pollOnce))
-      if (Option.isNone(outcome)) continue
+      const result = yield* Effect.either(pollOnce)
+      // Abandoned for a handover (an answer that made it first is still processed: its entries are acknowledged).
+      if (Either.isLeft(result) && state.handoverRequested) continue
       const at = yield* Clock.currentTimeMillis
-      const result = outcome.value
       if (Either.isLeft(result)) {
         const failure = result.left
         if (failure.status === 503) {
