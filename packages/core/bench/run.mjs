@@ -87,7 +87,12 @@ if (parts.includes(2)) {
     ["hand", "hand", []],
     ["core", "core", []],
     ...(coreHeap ? [["core-capped", "core", [`--max-old-space-size=${coreHeap}`]]] : []),
-    ...(semiSpace ? [["hand-young", "hand", young], ["core-young", "core", young]] : [])
+    ...(semiSpace
+      ? [
+          ["hand-young", "hand", young],
+          ["core-young", "core", young]
+        ]
+      : [])
   ].filter(([key]) => wanted.includes(key))
   const results = {}
   for (const [key, variant, flags] of runs) {

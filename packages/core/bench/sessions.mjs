@@ -5,7 +5,10 @@
 //         on a capped undici Agent ({ connections: 128, keepAliveTimeout: 60 s }, as in PERF-NOTES)
 // Both are measured the same way, from undici's diagnostics channels (fetch and undici share them): a poll starts
 // when its request is created and ends when its response is complete; lateness = start − (previous end + interval).
+// Both open their sessions the same way: paced over `openSpread` ms, at most `openConcurrency` starts in flight
+// (a gateway ramping up; an unbounded burst of 10,000 starts measures the start path, not polling).
 // Usage: node --expose-gc bench/sessions.mjs <port> <core|hand> <N> [interval] [window] [warmup] [openSpread]
+//        [openConcurrency]
 import diagnostics from "node:diagnostics_channel"
 import { loadavg } from "node:os"
 
@@ -17,7 +20,9 @@ hardStop.unref()
 const args = process.argv.slice(2)
 const port = Number(args[0])
 const variant = args[1]
-const [N, interval = 2000, windowMs = 60_000, warmup = 4000, openSpread = 2000] = args.slice(2).map(Number)
+const [N, interval = 2000, windowMs = 60_000, warmup = 4000, openSpread = 2000, openConcurrency = 256] = args
+  .slice(2)
+  .map(Number)
 const BASE = `http://127.0.0.1:${port}`
 const LICENCE = 1
 
@@ -119,6 +124,34 @@ if (process.env.SESSIONS_TRACE) {
   }, 1000).unref()
 }
 
+/** Runs `open(i)` (a promise that never rejects) for every session, paced, at most `openConcurrency` at a time. */
+const openAll = async (open) => {
+  let next = 0
+  let active = 0
+  let wake
+  const release = () => {
+    active -= 1
+    wake?.()
+  }
+  const batches = 200
+  const size = Math.ceil(N / batches)
+  for (let b = 0; b < batches; b++) {
+    const end = Math.min(N, (b + 1) * size)
+    while (next < end) {
+      if (active >= openConcurrency) {
+        await new Promise((resolve) => {
+          wake = resolve
+        })
+        wake = undefined
+        continue
+      }
+      active += 1
+      open(next++).finally(release)
+    }
+    await new Promise((resolve) => setTimeout(resolve, openSpread / batches))
+  }
+}
+
 // --- variants ------------------------------------------------------------------------------------------------
 const variants = {
   async core() {
@@ -148,14 +181,7 @@ const variants = {
           })
         )
       )
-    const batches = 200
-    const size = Math.ceil(N / batches)
-    for (let b = 0; b < batches; b++) {
-      const batch = []
-      for (let i = b * size; i < Math.min(N, (b + 1) * size); i++) batch.push(i)
-      runtime.runFork(Effect.forEach(batch, open, { concurrency: "unbounded", discard: true }))
-      await new Promise((resolve) => setTimeout(resolve, openSpread / batches))
-    }
+    await openAll((i) => runtime.runPromise(open(i)))
     return {
       counts: () => ({ opened, failed }),
       close: async () => {
@@ -203,16 +229,11 @@ const variants = {
       opened += 1
       tick()
     }
-    const batches = 200
-    const size = Math.ceil(N / batches)
-    for (let b = 0; b < batches; b++) {
-      for (let i = b * size; i < Math.min(N, (b + 1) * size); i++) {
-        open(i).catch(() => {
-          failed += 1
-        })
-      }
-      await new Promise((resolve) => setTimeout(resolve, openSpread / batches))
-    }
+    await openAll((i) =>
+      open(i).catch(() => {
+        failed += 1
+      })
+    )
     return {
       counts: () => ({ opened, failed }),
       close: async () => {
