@@ -89,6 +89,22 @@ describe("poll driver", () => {
     })
   )
 
+  it.effect("keeps the pause from poll start to poll start: a slow answer does not stretch the period", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope))
+      const starts: Array<number> = []
+      const slowPoll = Effect.flatMap(TestClock.currentTimeMillis, (now) => {
+        starts.push(now)
+        return Effect.sleep("700 millis")
+      })
+      yield* polls.run(slowPoll, Schedule.spaced("2 seconds")).pipe(Scope.extend(scope))
+      for (let step = 0; step < 70; step++) yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(starts, [0, 2_000, 4_000, 6_000])
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
   it.effect("closing a chat's scope stops its polling and interrupts its poll in flight", () =>
     Effect.gen(function* () {
       const layer = yield* Scope.make()

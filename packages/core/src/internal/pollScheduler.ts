@@ -4,8 +4,8 @@
  * polls a chat costs its entry and its cadence's state. A sleeping fiber per chat costs 5–10 KB more, and each of its
  * wake-ups leaves garbage for the old generation (bench/: 10,000 sessions polling every 2 s).
  *
- * A chat's cadence is a `Schedule` fed with the outcome of each poll: its decision says when to poll next, or that
- * polling is over. Polls run on the driver's `Clock`, so `TestClock` drives them in tests.
+ * A chat's cadence is a `Schedule` fed with the outcome of each poll, stepped at the time that poll started: its
+ * decision says when to poll next, or that polling is over. Polls run on the driver's `Clock`, so `TestClock` drives them in tests.
  */
 import { Duration, Effect, Fiber, type Schedule, ScheduleDecision, ScheduleIntervals, Scope } from "effect"
 
@@ -155,22 +155,30 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
     const run = <In, Out>(poll: Effect.Effect<In>, cadence: Schedule.Schedule<Out, In>) =>
       Effect.suspend(() => {
         let state = cadence.initial
+        let startedAt = 0
         const entry: Entry = {
           due: clock.unsafeCurrentTimeMillis(),
           index: -1,
           stopped: false,
           fiber: undefined,
-          step: Effect.flatMap(poll, (input) =>
-            Effect.flatMap(cadence.step(clock.unsafeCurrentTimeMillis(), input, state), ([next, , decision]) =>
-              Effect.sync(() => {
-                entry.fiber = undefined
-                if (entry.stopped) return
-                if (ScheduleDecision.isDone(decision)) return stop()
-                state = next
-                entry.due = ScheduleIntervals.start(decision.intervals)
-                enqueue(entry)
-              })
-            )
+          // The cadence steps at the time the poll started: a pause is kept from request to request, which is what
+          // a provider's keep-alive counts, and a slow answer does not stretch the polling period.
+          step: Effect.flatMap(
+            Effect.suspend(() => {
+              startedAt = clock.unsafeCurrentTimeMillis()
+              return poll
+            }),
+            (input) =>
+              Effect.flatMap(cadence.step(startedAt, input, state), ([next, , decision]) =>
+                Effect.sync(() => {
+                  entry.fiber = undefined
+                  if (entry.stopped) return
+                  if (ScheduleDecision.isDone(decision)) return stop()
+                  state = next
+                  entry.due = ScheduleIntervals.start(decision.intervals)
+                  enqueue(entry)
+                })
+              )
           ).pipe(
             Effect.catchAllDefect((defect) =>
               Effect.logError("a poller failed; the chat is no longer polled", defect).pipe(
