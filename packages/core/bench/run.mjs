@@ -1,6 +1,6 @@
 // `pnpm --filter @switchboard/core bench`: core's performance beside hand-written baselines, side by side in one
 // run, every process bounded (< 70 s), all traffic on 127.0.0.1, one process measured at a time.
-//   node bench/run.mjs [--parts=1,2,3] [--sessions=10000] [--window=60000]
+//   node bench/run.mjs [--parts=1,2,3] [--sessions=10000] [--window=60000] [--semi-space=64] [--core-heap=MB]
 // Prints markdown tables (the README's "Performance" section is a copy of one run).
 import { loadavg } from "node:os"
 import { fmt, runClient, startServer, table } from "./lib.mjs"
@@ -80,9 +80,10 @@ if (parts.includes(2)) {
   out("each answer; core keeps 2 s from poll start to poll start (what LiveChat's keep-alive counts), so its lateness")
   out("can be slightly negative and its share of polls made reach 100 %.")
   // --core-heap=MB adds a run of core with --max-old-space-size=MB (the README's advice on peak RSS).
-  // --semi-space=MB adds both variants again with a larger young generation (the README's tuning for gateways).
+  // Both variants run again with a young generation of --semi-space=MB (default 64, the README's tuning for
+  // gateways; --semi-space= skips those runs).
   const coreHeap = option("core-heap", "")
-  const semiSpace = option("semi-space", "")
+  const semiSpace = option("semi-space", "64")
   const young = [`--max-semi-space-size=${semiSpace}`, `--min-semi-space-size=${semiSpace}`]
   const wanted = option("variants", "hand,core,core-capped,hand-young,core-young").split(",")
   const runs = [
