@@ -94,6 +94,34 @@ describe("Salesforce adapter under faults", () => {
     )
   )
 
+  it.live("a send still in flight when a handover restarts the sequence is not taken for a later one", () =>
+    withSalesforce((sim) =>
+      Effect.gen(function* () {
+        const { session, events, chat } = yield* connectedChat(sim)
+        // The first message reaches the server late, after the handover that restarts the sequence counter: the
+        // server then knows its (old, high) number, and the renumbered messages after it must not look like
+        // repeats of it.
+        for (let i = 1; i <= 5; i++) yield* session.send(`warm-up ${i}`)
+        const slow = sim.faults.add({ provider, operation: "sendChatMessage", latencyMs: 500 })
+        const late = yield* Effect.fork(session.send("late"))
+        yield* Effect.sleep("100 millis")
+        sim.faults.remove(slow)
+        sim.faults.add({ provider, operation: "getMessages", errorRate: 1, statuses: [503], times: 1 })
+        sim.hub.say(chat.id, "poke")
+        yield* events.until("poke", agentLine("poke"))
+        yield* Fiber.join(late)
+        yield* session.send("after 1")
+        yield* session.send("after 2")
+        const expected = ["warm-up 1", "warm-up 2", "warm-up 3", "warm-up 4", "warm-up 5", "late", "after 1", "after 2"]
+        const lines = yield* eventually("every line at the provider", () => {
+          const seen = visitorAtProvider(sim, chat.id)
+          return seen.length >= expected.length ? seen : undefined
+        })
+        assert.deepStrictEqual(lines, expected)
+      })
+    )
+  )
+
   it.live("a send that meets a 503 triggers the handover itself and is delivered once after it", () =>
     withSalesforce((sim) =>
       Effect.gen(function* () {

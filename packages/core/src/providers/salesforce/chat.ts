@@ -198,6 +198,13 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
         const epoch = state.epoch
         const header = sequencedHeaders(session(), sequence)
         yield* call(operation, () => run(header)).pipe(
+          // A 403 to a request whose affinity token a handover replaced while it was on its way: the server refused
+          // it (it applied nothing), like a 503 it is sent again once the handover is done.
+          Effect.mapError((failure) =>
+            failure.status === 403 && !state.over && (state.epoch !== epoch || state.handoverRequested)
+              ? new CallFailure({ operation, status: 503 })
+              : failure
+          ),
           Effect.tapError((failure) => {
             if (failure.status === 503) return affinityChanged(epoch)
             if (failure.maybeApplied) ambiguous = true
