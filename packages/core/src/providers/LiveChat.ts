@@ -247,9 +247,11 @@ export const make = (
         gapReported = false
         if (events.length === 0) return Effect.succeed(quiet)
         agentActive = false
+        const before = cursor // a page of repeated deliveries is no news
         return Effect.map(
           apply(events),
-          (): PollOutcome => (closedAtProvider ? over : { _tag: "Answered", news: true, agentActive, ceiling })
+          (): PollOutcome =>
+            closedAtProvider ? over : { _tag: "Answered", news: cursor !== before, agentActive, ceiling }
         )
       }
 
