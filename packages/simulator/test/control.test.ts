@@ -1,6 +1,7 @@
 /** The control API's own behaviour: handover, fault rules, availability, error shapes. */
 import { afterEach, describe, expect, it } from "vitest"
 import { type RunningSimulator, startSimulator } from "../src/index.ts"
+import { requestSalesforceChat } from "./support/salesforce.ts"
 
 let sim: RunningSimulator
 afterEach(async () => {
@@ -17,36 +18,7 @@ const post = (path: string, body?: unknown) =>
 describe("control API", () => {
   it("hands a Salesforce session over: the old affinity answers 503 until ReconnectSession", async () => {
     sim = await startSimulator({ validateResponses: true })
-    const base = sim.urls.salesforce
-    const version = { "X-LIVEAGENT-API-VERSION": "57" }
-    const session = (await (
-      await fetch(`${base}/System/SessionId`, { headers: { ...version, "X-LIVEAGENT-AFFINITY": "null" } })
-    ).json()) as { id: string; key: string; affinityToken: string }
-    const headers = {
-      ...version,
-      "X-LIVEAGENT-AFFINITY": session.affinityToken,
-      "X-LIVEAGENT-SESSION-KEY": session.key
-    }
-    const { orgId, deploymentId, buttonId } = sim.settings.salesforce
-    const init = await fetch(`${base}/Chasitor/ChasitorInit`, {
-      method: "POST",
-      headers: { ...headers, "X-LIVEAGENT-SEQUENCE": "1", "content-type": "application/json" },
-      body: JSON.stringify({
-        organizationId: orgId,
-        deploymentId,
-        buttonId,
-        sessionId: session.id,
-        userAgent: "test",
-        language: "en-US",
-        screenResolution: "1920x1080",
-        visitorName: "Ada",
-        prechatDetails: [],
-        prechatEntities: [],
-        receiveQueueUpdates: true,
-        isPost: true
-      })
-    })
-    expect(init.status).toBe(200)
+    const { base, headers } = await requestSalesforceChat(sim)
     const chat = sim.hub.list({ provider: "salesforce" })[0]
     expect(chat).toBeDefined()
 
@@ -61,7 +33,7 @@ describe("control API", () => {
     const body = (await reconnect.json()) as { messages: Array<{ message: { affinityToken: string } }> }
     const affinity = body.messages[0]?.message.affinityToken
     expect(affinity).toBeDefined()
-    expect(affinity).not.toBe(session.affinityToken)
+    expect(affinity).not.toBe(headers["X-LIVEAGENT-AFFINITY"])
     const resumed = await fetch(`${base}/System/Messages?ack=-1`, {
       headers: { ...headers, "X-LIVEAGENT-AFFINITY": affinity ?? "" }
     })

@@ -7,6 +7,7 @@
 import { connect } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { createSimulator, type RunningSimulator, type Simulator, startSimulator } from "../src/index.ts"
+import { requestSalesforceChat } from "./support/salesforce.ts"
 
 const started: Array<RunningSimulator> = []
 afterEach(async () => {
@@ -204,36 +205,7 @@ describe("serving over HTTP and in-process", () => {
 
   it("releases a held poll whose client left during an injected latency, before the poll was held", async () => {
     const sim = await start({ salesforce: { pollHoldMs: 5000 } })
-    const base = sim.urls.salesforce
-    const version = { "X-LIVEAGENT-API-VERSION": "57" }
-    const session = (await (
-      await fetch(`${base}/System/SessionId`, { headers: { ...version, "X-LIVEAGENT-AFFINITY": "null" } })
-    ).json()) as { id: string; key: string; affinityToken: string }
-    const headers = {
-      ...version,
-      "X-LIVEAGENT-AFFINITY": session.affinityToken,
-      "X-LIVEAGENT-SESSION-KEY": session.key
-    }
-    const { orgId, deploymentId, buttonId } = sim.settings.salesforce
-    const init = await fetch(`${base}/Chasitor/ChasitorInit`, {
-      method: "POST",
-      headers: { ...headers, "X-LIVEAGENT-SEQUENCE": "1", "content-type": "application/json" },
-      body: JSON.stringify({
-        organizationId: orgId,
-        deploymentId,
-        buttonId,
-        sessionId: session.id,
-        userAgent: "test",
-        language: "en-US",
-        screenResolution: "1920x1080",
-        visitorName: "Ada",
-        prechatDetails: [],
-        prechatEntities: [],
-        receiveQueueUpdates: true,
-        isPost: true
-      })
-    })
-    expect(init.status).toBe(200)
+    const { base, headers } = await requestSalesforceChat(sim)
     const first = await fetch(`${base}/System/Messages?ack=-1`, { headers })
     expect(first.status).toBe(200)
     const { sequence } = (await first.json()) as { sequence: number }
