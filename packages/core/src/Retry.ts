@@ -25,26 +25,6 @@ export const defaultRetryPolicy: Required<RetryPolicy> = {
   deadline: "30 seconds"
 }
 
-const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>()
-const defaultSchedule: { value?: ReturnType<typeof buildSchedule> } = {}
-
-/**
- * The schedule for one policy; it stops at the first failure that is not retryable. Built once per policy object
- * (a Schedule is an immutable description): every start, send and close of every session retries with it.
- */
-export const transientSchedule = (policy?: RetryPolicy) => {
-  if (policy === undefined) {
-    defaultSchedule.value ??= buildSchedule({})
-    return defaultSchedule.value
-  }
-  let schedule = schedules.get(policy)
-  if (schedule === undefined) {
-    schedule = buildSchedule(policy)
-    schedules.set(policy, schedule)
-  }
-  return schedule
-}
-
 const buildSchedule = (policy: RetryPolicy) => {
   const { baseDelay, maxDelay, maxRetries, deadline } = { ...defaultRetryPolicy, ...policy }
   const cap = Duration.decode(maxDelay)
@@ -58,6 +38,23 @@ const buildSchedule = (policy: RetryPolicy) => {
       Duration.max(Duration.min(delay, cap), failure.retryAfter ?? Duration.zero)
     )
   )
+}
+
+const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>()
+const defaultSchedule = buildSchedule({})
+
+/**
+ * The schedule for one policy; it stops at the first failure that is not retryable. Built once per policy object
+ * (a Schedule is an immutable description): every start, send and close of every session retries with it.
+ */
+export const transientSchedule = (policy?: RetryPolicy) => {
+  if (policy === undefined) return defaultSchedule
+  let schedule = schedules.get(policy)
+  if (schedule === undefined) {
+    schedule = buildSchedule(policy)
+    schedules.set(policy, schedule)
+  }
+  return schedule
 }
 
 /**

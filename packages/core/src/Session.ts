@@ -180,12 +180,9 @@ class SessionImpl implements ChatSession {
 
   #setState(next: ChatState): Effect.Effect<void> {
     this.#current = next
+    const ref = this.#stateRef
     // The newest state whenever this runs: updates from two fibers cannot leave an older one last.
-    return this.#stateRef === undefined ? Effect.void : Effect.suspend(() => this.#publishState())
-  }
-
-  #publishState(): Effect.Effect<void> {
-    return this.#stateRef === undefined ? Effect.void : SubscriptionRef.set(this.#stateRef, this.#current)
+    return ref === undefined ? Effect.void : Effect.suspend(() => SubscriptionRef.set(ref, this.#current))
   }
 
   /** What the provider adapter reports events through. */

@@ -34,9 +34,9 @@ export type PollOutcome =
 export const over: PollOutcome = { _tag: "Over" }
 
 /** The agent counts as active this long after joining or writing. */
-export const activeWindow = 15_000
+const activeWindow = 15_000
 /** A chat counts as idle after this long without news. */
-export const quietWindow = 60_000
+const quietWindow = 60_000
 
 interface State {
   readonly failures: number

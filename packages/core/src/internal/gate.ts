@@ -11,10 +11,6 @@ export class Gate {
   #open = false
   #waiters: Array<(effect: Effect.Effect<void>) => void> | undefined
 
-  get isOpen(): boolean {
-    return this.#open
-  }
-
   /** Opens the gate and resumes every waiter; idempotent. */
   open(): void {
     if (this.#open) return

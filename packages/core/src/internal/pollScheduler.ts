@@ -19,7 +19,7 @@ export interface PollScheduler {
     poll: Effect.Effect<In>,
     cadence: Schedule.Schedule<Out, In>
   ) => Effect.Effect<void, never, Scope.Scope>
-  /** Chats polled by this driver (for tests and the bench). */
+  /** Chats polled by this driver (for tests). */
   readonly size: () => number
 }
 
