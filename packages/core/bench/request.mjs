@@ -28,7 +28,7 @@ const check = (page) => {
 const pool = makePool({ connections: 128, headersTimeout: 15_000 })
 const client = createLiveChatClient({ baseUrl: BASE, bodyEncoding: "form", ...transportOptions(pool) })
 const floorAgent = new Agent({ keepAliveTimeout: 60_000 })
-const target = { path: { path: { visitor_id: VISITOR } }, licence_id: 1, secret: () => SECRET }
+const target = { visitorId: VISITOR, licenceId: 1, secret: () => SECRET }
 
 let remaining = 0
 const promiseWorkers = (one) => async () => {

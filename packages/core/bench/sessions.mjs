@@ -38,12 +38,17 @@ const settledHeap = async () => {
 
 // SESSIONS_HEAP_PROFILE=setup|window: V8's sampling heap profile (objects alive or freed by a major GC, i.e. what
 // reached the old generation) over the setup or the first 15 s of the window, top allocation sites on stderr.
+// SESSIONS_HEAP_PROFILE_ALL=1 samples every allocation instead, young garbage included.
 const heapProfile = async () => {
   const { Session } = await import("node:inspector/promises")
   const inspector = new Session()
   inspector.connect()
   await inspector.post("HeapProfiler.enable")
-  await inspector.post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true })
+  await inspector.post("HeapProfiler.startSampling", {
+    samplingInterval: 8192,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.SESSIONS_HEAP_PROFILE_ALL === "1"
+  })
   return async () => {
     const { profile } = await inspector.post("HeapProfiler.stopSampling")
     const bySite = new Map()

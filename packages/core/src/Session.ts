@@ -12,21 +12,16 @@
  * })).pipe(Effect.provide(LiveChat.layer({ baseUrl, licenceId })))
  * ```
  */
-import {
-  Deferred,
-  type Duration,
-  Effect,
-  ExecutionStrategy,
-  Exit,
-  type Fiber,
-  FiberId,
-  Scope,
-  type Stream,
-  SubscriptionRef
-} from "effect"
+import { Deferred, type Duration, Effect, Exit, type Fiber, FiberId, Scope, type Stream, SubscriptionRef } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { Agent, ChatEvent, ChatEventOf } from "./ChatEvent.ts"
-import { ChatProvider, type ChatProviderService, type RemoteChat, type StartRequest } from "./ChatProvider.ts"
+import {
+  ChatProvider,
+  type ChatProviderService,
+  type Emit,
+  type RemoteChat,
+  type StartRequest
+} from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
 import { EventLog, Gate } from "./internal/gate.ts"
 import { makeTyping } from "./internal/typing.ts"
@@ -186,6 +181,8 @@ class SessionImpl implements ChatSession {
   }
 
   /** What the provider adapter reports events through. */
+  readonly #emitter: Emit = (event) => this.#emit(event)
+
   #emit(event: ChatEvent): Effect.Effect<void> {
     if (this.#ended) return Effect.void
     if (event.type === "ended") this.#ended = true
@@ -251,9 +248,7 @@ class SessionImpl implements ChatSession {
     return Effect.gen(function* () {
       if (self.#ended || self.#closing) return yield* self.#closed("start")
       yield* self.#setState({ ...self.#current, status: "starting" })
-      const chat = yield* self.#port
-        .start(self.#request, (event) => self.#emit(event))
-        .pipe(Scope.extend(self.#workers))
+      const chat = yield* self.#port.start(self.#request, self.#emitter).pipe(Scope.extend(self.#workers))
       self.#remote = chat
       if (self.#outbox.length > 0) yield* self.#startDelivery()
       const first = self.#request.firstMessage?.trim()
@@ -455,22 +450,26 @@ class SessionImpl implements ChatSession {
   }
 }
 
+const defaults: SessionOptions = {}
+
+/** The session's finalizer (made out here, so that it keeps the session alone). */
+const endOf = (session: ChatSession) => () => session.end
+
 /** Makes a session without starting it; it lives as long as the enclosing scope. */
 export const make = (
   request: StartRequest,
-  options: SessionOptions = {}
+  options: SessionOptions = defaults
 ): Effect.Effect<ChatSession, never, ChatProvider | Scope.Scope> =>
   Effect.gen(function* () {
     const port = yield* ChatProvider
     const scope = yield* Effect.scope
-    const workers = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+    // Its own scope, not a child of `scope` (a child costs a second entry and finalizer in each): the session's
+    // finalizer below closes it through `end`.
+    const workers = yield* Scope.make()
     const session = new SessionImpl(port, request, options, scope, workers)
-    // Scope.addFinalizer, not Effect.addFinalizer: that one keeps the fiber refs of this moment (the spans of the
-    // caller, a few KB) for the session's whole life.
-    yield* Scope.addFinalizer(
-      scope,
-      Effect.suspend(() => session.end)
-    )
+    // Not Effect.addFinalizer: that one keeps the fiber refs of this moment (the spans of the caller, a few KB) for
+    // the session's whole life. The finalizer makes its effect when it runs: an idle session keeps one closure.
+    yield* Scope.addFinalizerExit(scope, endOf(session))
     return session as ChatSession
   }).pipe(Effect.withSpan("Session.make", { captureStackTrace: false }))
 

@@ -42,7 +42,8 @@ export class Gate {
  * to late subscribers); readers that wait share one gate, made when the first of them waits.
  */
 export class EventLog<A> {
-  readonly #items: Array<A> = []
+  /** A fresh array grows to 17 slots on its first push; most idle chats hold one or two events. */
+  #items: Array<A> | undefined
   readonly #isLast: (item: A) => boolean
   #more: Gate | undefined
 
@@ -51,7 +52,8 @@ export class EventLog<A> {
   }
 
   append(item: A): void {
-    this.#items.push(item)
+    if (this.#items === undefined) this.#items = [item]
+    else this.#items.push(item)
     const more = this.#more
     this.#more = undefined
     more?.open()
@@ -62,7 +64,7 @@ export class EventLog<A> {
   }
 
   #from(from: number): Effect.Effect<readonly [Chunk.Chunk<A>, Option.Option<number>]> {
-    const items = this.#items
+    const items = this.#items ?? []
     if (from < items.length) {
       const chunk = items.slice(from)
       const last = this.#isLast(chunk[chunk.length - 1] as A)

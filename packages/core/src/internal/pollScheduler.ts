@@ -7,7 +7,7 @@
  * A chat's cadence is a `Schedule` fed with the outcome of each poll, stepped at the time that poll started: its
  * decision says when to poll next, or that polling is over. Polls run on the driver's `Clock`, so `TestClock` drives them in tests.
  */
-import { Duration, Effect, Fiber, type Schedule, ScheduleDecision, ScheduleIntervals, Scope } from "effect"
+import { type Clock, Duration, Effect, Fiber, type Schedule, ScheduleDecision, ScheduleIntervals, Scope } from "effect"
 
 export interface PollScheduler {
   /**
@@ -23,17 +23,87 @@ export interface PollScheduler {
   readonly size: () => number
 }
 
-interface Entry {
+/** What the entries of one driver share. */
+interface Driver {
+  readonly clock: Clock.Clock
+  readonly enqueue: (entry: Entry) => void
+  readonly stopped: (entry: Entry) => void
+}
+
+/**
+ * One chat of the driver: when it is due, and its cadence's state. A class: a chat costs its fields between two
+ * polls, and the effects of a poll are made when the poll runs.
+ */
+class Entry {
   /** When the next poll is due (the driver's clock, ms). */
   due: number
   /** Position in the heap; -1 while the entry is not waiting (a poll in flight, or stopped). */
-  index: number
-  stopped: boolean
+  index = -1
+  stopped = false
   /** The poll in flight. */
-  fiber: Fiber.RuntimeFiber<void> | undefined
-  /** One poll and the cadence's decision after it. */
-  readonly step: Effect.Effect<void>
+  fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  readonly #driver: Driver
+  readonly #poll: Effect.Effect<unknown>
+  /** The cadence, fed with what `poll` gives (its types are checked by `run`, which makes the entry). */
+  readonly #cadence: Schedule.Schedule<unknown, unknown>
+  #state: unknown
+  #startedAt = 0
+
+  constructor(driver: Driver, poll: Effect.Effect<unknown>, cadence: Schedule.Schedule<unknown, unknown>) {
+    this.#driver = driver
+    this.#poll = poll
+    this.#cadence = cadence
+    this.#state = cadence.initial
+    this.due = driver.clock.unsafeCurrentTimeMillis()
+  }
+
+  /**
+   * One poll and the cadence's decision after it. The cadence steps at the time the poll started: a pause is kept
+   * from request to request, which is what a provider's keep-alive counts, and a slow answer does not stretch the
+   * polling period.
+   */
+  step(): Effect.Effect<void> {
+    this.#startedAt = this.#driver.clock.unsafeCurrentTimeMillis()
+    return Effect.flatMap(this.#poll, (input) =>
+      Effect.map(this.#cadence.step(this.#startedAt, input, this.#state), (result) => this.#decided(result))
+    ).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.logError("a poller failed; the chat is no longer polled", defect).pipe(
+          Effect.zipRight(Effect.sync(() => this.stop()))
+        )
+      )
+    )
+  }
+
+  #decided([next, , decision]: readonly [unknown, unknown, ScheduleDecision.ScheduleDecision]): void {
+    this.fiber = undefined
+    if (this.stopped) return
+    if (ScheduleDecision.isDone(decision)) {
+      this.stop()
+      return
+    }
+    this.#state = next
+    this.due = ScheduleIntervals.start(decision.intervals)
+    this.#driver.enqueue(this)
+  }
+
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.#driver.stopped(this)
+  }
+
+  /** The chat's scope closed: no more polls, and the one in flight is interrupted. */
+  close(): Effect.Effect<void> {
+    this.stop()
+    const fiber = this.fiber
+    this.fiber = undefined
+    return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+  }
 }
+
+/** The finalizer of an entry (made out here, so that it keeps the entry alone). */
+const closing = (entry: Entry) => () => entry.close()
 
 /** A binary min-heap of entries by due time, each entry knowing its index (so a stopped chat leaves at once). */
 class DueHeap {
@@ -134,6 +204,14 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
         wake.unsafeOpen()
       }
     }
+    const shared: Driver = {
+      clock,
+      enqueue,
+      stopped: (entry) => {
+        heap.remove(entry)
+        chats -= 1
+      }
+    }
 
     const driver = Effect.gen(function* () {
       while (true) {
@@ -141,7 +219,7 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
         const now = clock.unsafeCurrentTimeMillis()
         for (let next = heap.peek(); next !== undefined && next.due <= now + quantum; next = heap.peek()) {
           heap.remove(next)
-          next.fiber = yield* Effect.fork(next.step)
+          next.fiber = yield* Effect.fork(next.step())
         }
         const next = heap.peek()
         wakesAt = next === undefined ? Number.POSITIVE_INFINITY : next.due
@@ -154,59 +232,11 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
 
     const run = <In, Out>(poll: Effect.Effect<In>, cadence: Schedule.Schedule<Out, In>) =>
       Effect.suspend(() => {
-        let state = cadence.initial
-        let startedAt = 0
-        const entry: Entry = {
-          due: clock.unsafeCurrentTimeMillis(),
-          index: -1,
-          stopped: false,
-          fiber: undefined,
-          // The cadence steps at the time the poll started: a pause is kept from request to request, which is what
-          // a provider's keep-alive counts, and a slow answer does not stretch the polling period.
-          step: Effect.flatMap(
-            Effect.suspend(() => {
-              startedAt = clock.unsafeCurrentTimeMillis()
-              return poll
-            }),
-            (input) =>
-              Effect.flatMap(cadence.step(startedAt, input, state), ([next, , decision]) =>
-                Effect.sync(() => {
-                  entry.fiber = undefined
-                  if (entry.stopped) return
-                  if (ScheduleDecision.isDone(decision)) return stop()
-                  state = next
-                  entry.due = ScheduleIntervals.start(decision.intervals)
-                  enqueue(entry)
-                })
-              )
-          ).pipe(
-            Effect.catchAllDefect((defect) =>
-              Effect.logError("a poller failed; the chat is no longer polled", defect).pipe(
-                Effect.zipRight(Effect.sync(() => stop()))
-              )
-            )
-          )
-        }
-        const stop = () => {
-          if (entry.stopped) return
-          entry.stopped = true
-          heap.remove(entry)
-          chats -= 1
-        }
+        const entry = new Entry(shared, poll, cadence as unknown as Schedule.Schedule<unknown, unknown>)
         chats += 1
         enqueue(entry)
-        // Scope.addFinalizer, not Effect.addFinalizer, which would keep the caller's fiber refs (spans) alive.
-        return Effect.flatMap(Effect.scope, (scope) =>
-          Scope.addFinalizer(
-            scope,
-            Effect.suspend(() => {
-              stop()
-              const fiber = entry.fiber
-              entry.fiber = undefined
-              return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
-            })
-          )
-        )
+        // Not Effect.addFinalizer, which would keep the caller's fiber refs (spans) alive.
+        return Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizerExit(scope, closing(entry)))
       })
 
     return { run, size: () => chats } satisfies PollScheduler

@@ -9,16 +9,9 @@
  * - `start` is retried: the API returns the open chat of a visitor id instead of a second one (spec decision).
  */
 import { createLiveChatClient } from "@switchboard/client-livechat"
-import { Clock, Config, Duration, Effect, Layer, Option, Random, Redacted, Scope } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Option, Random, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
-import type { ChatEvent } from "../ChatEvent.ts"
-import {
-  ChatProvider,
-  type ChatProviderService,
-  type Emit,
-  type RemoteChat,
-  type StartRequest
-} from "../ChatProvider.ts"
+import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
 import {
   type ChatError,
   ChatRequestRejected,
@@ -28,13 +21,13 @@ import {
   SessionExpired,
   Unauthorized
 } from "../Errors.ts"
-import { cadence, over, type PollOutcome } from "../internal/cadence.ts"
-import { CallFailure, call } from "../internal/call.ts"
-import { makePollRate } from "../internal/pollRate.ts"
+import { cadence, type PollOutcome } from "../internal/cadence.ts"
+import { type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
-import { decodeKnown, decodeStart, type PollTarget, type RawEvent, readPending } from "./livechat/wire.ts"
+import { LiveChatChat, type LiveChatShared } from "./livechat/chat.ts"
+import { decodeStart } from "./livechat/wire.ts"
 
 export interface LiveChatSettings {
   /** API origin; default `https://api.livechatinc.com`. */
@@ -103,6 +96,13 @@ const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
   return new ProtocolError({ provider, operation, detail: `unexpected HTTP ${status}` })
 }
 
+/**
+ * A chat's poll as the driver runs it, and its finalizer: made out here, because a closure made in `start` would
+ * keep all of its locals for the chat's life.
+ */
+const pollOf = (chat: LiveChatChat): Effect.Effect<PollOutcome> => Effect.suspend(() => chat.poll)
+const endOf = (chat: LiveChatChat) => () => chat.end
+
 /** Builds the adapter; its connection pool lives as long as the scope. */
 export const make = (
   settings: LiveChatSettings
@@ -129,6 +129,16 @@ export const make = (
     // Every chat of this adapter is polled by one driver, each on its own copy of the cadence's state.
     const schedule = cadence(pauses)
     const polls = yield* PollScheduler.make().pipe(Effect.annotateLogs({ provider }))
+    const shared: LiveChatShared = {
+      client,
+      licenceId: licence_id,
+      retry: settings.retry,
+      keepAlive,
+      ceiling,
+      quiet: { _tag: "Answered", news: false, agentActive: false, ceiling },
+      clock: yield* Effect.clock,
+      refused
+    }
 
     const start = Effect.fn("LiveChat.start", { captureStackTrace: false })(function* (
       request: StartRequest,
@@ -166,200 +176,11 @@ export const make = (
       if (started.right.banned === true) {
         return yield* new ChatRequestRejected({ provider, reason: "the visitor is banned" })
       }
-      const secret = Redacted.make(started.right.secured_session_id)
-      const auth = () => ({ licence_id, secured_session_id: Redacted.value(secret) })
-      let closedAtProvider = false
-      const end = Effect.suspend(() => {
-        if (closedAtProvider) return Effect.void
-        closedAtProvider = true
-        return retryTransient(
-          provider,
-          "close",
-          call("close", () => client.POST("/visitors/{visitor_id}/chat/close", { params: path, body: auth() })),
-          { ...settings.retry, deadline: "10 seconds" }
-        ).pipe(
-          Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),
-          Effect.asVoid
-        )
-      }).pipe(Effect.withSpan("LiveChat.end", { captureStackTrace: false }))
-      yield* Scope.addFinalizer(yield* Effect.scope, end) // not Effect.addFinalizer: see Session.make
-      const rate = makePollRate(provider)
-
-      // The poller's view of the log, shared with `send` for its echo count.
-      let cursor: number | undefined
-      let delivered = 1 // the welcome message
-      let agent: string | undefined
-      let agentActive = false // set by the answer being applied
-
-      const target: PollTarget = { path, licence_id, secret: () => Redacted.value(secret) }
-      const read = (after: number | undefined) => readPending(client, target, after)
-
-      const toEvents = (raw: { readonly message_id: number }): Array<ChatEvent> => {
-        const known = decodeKnown(raw)
-        if (Option.isNone(known)) return [{ type: "unknown", raw }]
-        const event = known.value
-        switch (event.type) {
-          case "agent_details": {
-            agentActive = true
-            const previous = agent
-            agent = event.agent.name
-            if (previous === undefined) return [{ type: "connected", agent: { name: event.agent.name } }]
-            return previous === event.agent.name ? [] : [{ type: "transferred", agent: { name: event.agent.name } }]
-          }
-          case "message":
-            if (event.user_type === "agent") agentActive = true
-            return [
-              {
-                type: "message",
-                id: `lc-${event.message_id}`,
-                from: event.user_type,
-                text: event.text,
-                at: event.timestamp * 1000
-              }
-            ]
-          case "chat_closed":
-            closedAtProvider = true
-            return [{ type: "ended", by: "agent", reason: "agent" }]
-        }
-      }
-
-      // Applies one successful answer: new events in log order.
-      const apply = (events: ReadonlyArray<RawEvent>) =>
-        Effect.gen(function* () {
-          for (const raw of events) {
-            if (cursor !== undefined && raw.message_id <= cursor) continue // a repeated delivery
-            cursor = raw.message_id
-            for (const event of toEvents(raw)) yield* emit(event)
-          }
-        })
-
-      // One poll, run by the adapter's poll driver whenever the cadence says. Transient failures are polled again
-      // soon, within the keep-alive budget; a session the provider no longer knows ends the chat; a gap past the
-      // keep-alive deadline is reported as a discontinuity. An empty page, the usual answer, allocates next to
-      // nothing beyond the request (bench/: 10,000 sessions).
-      const clock = yield* Effect.clock
-      const quiet: PollOutcome = { _tag: "Answered", news: false, agentActive: false, ceiling }
-      let lastSuccess = clock.unsafeCurrentTimeMillis()
-      let gapReported = false
-
-      const answered = (events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> => {
-        lastSuccess = clock.unsafeCurrentTimeMillis()
-        gapReported = false
-        if (events.length === 0) return Effect.succeed(quiet)
-        agentActive = false
-        const before = cursor // a page of repeated deliveries is no news
-        return Effect.map(
-          apply(events),
-          (): PollOutcome =>
-            closedAtProvider ? over : { _tag: "Answered", news: cursor !== before, agentActive, ceiling }
-        )
-      }
-
-      const failed = (failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> =>
-        Effect.gen(function* () {
-          const now = clock.unsafeCurrentTimeMillis()
-          if (failure._tag === "CallFailure" && !failure.retryable) {
-            const error = refused(failure)
-            yield* emit({
-              type: "ended",
-              by: "provider",
-              reason: error._tag === "SessionExpired" ? "timeout" : "error",
-              detail: error.message
-            })
-            return over
-          }
-          if (!gapReported && now - lastSuccess > keepAlive) {
-            gapReported = true
-            yield* emit({ type: "discontinuity", reason: "no successful poll within LiveChat's keep-alive window" })
-          }
-          if (now - lastSuccess > keepAlive * 4) {
-            yield* emit({
-              type: "ended",
-              by: "provider",
-              reason: "error",
-              detail: `LiveChat did not answer polls for ${Math.round((now - lastSuccess) / 1000)} s`
-            })
-            return over
-          }
-          const retryAfter =
-            failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-          return { _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome
-        })
-
-      const poll: Effect.Effect<PollOutcome> = Effect.suspend(() => {
-        if (closedAtProvider) return Effect.succeed(over)
-        rate.add(clock.unsafeCurrentTimeMillis())
-        return Effect.matchEffect(read(cursor), { onSuccess: answered, onFailure: failed })
-      }).pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.logError("the LiveChat poller failed", defect).pipe(
-            Effect.zipRight(
-              emit({
-                type: "ended",
-                by: "provider",
-                reason: "error",
-                detail: "the LiveChat poller failed unexpectedly"
-              })
-            ),
-            Effect.as(over)
-          )
-        )
-      )
-
+      const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, emit)
+      yield* Scope.addFinalizerExit(yield* Effect.scope, endOf(chat)) // not Effect.addFinalizer: see Session.make
       yield* emit({ type: "queued" })
-      yield* polls.run(poll, schedule)
-
-      // Counts the visitor's messages in the log: has send number `n` (the welcome message is number 1) landed?
-      // An unreadable answer is retried like a lost one: guessing could duplicate or lose the message.
-      const landed = (n: number) =>
-        read(undefined).pipe(
-          Effect.catchTag("ProtocolError", () =>
-            Effect.fail(new CallFailure({ operation: "get_pending_messages", code: "MALFORMED_ANSWER" }))
-          ),
-          Effect.map(
-            (events) =>
-              events.filter((raw) => {
-                const known = decodeKnown(raw)
-                return Option.isSome(known) && known.value.type === "message" && known.value.user_type === "visitor"
-              }).length >= n
-          )
-        )
-
-      const sendOnce = (text: string) =>
-        call("send_message", () =>
-          client.POST("/visitors/{visitor_id}/chat/send_message", { params: path, body: { ...auth(), message: text } })
-        )
-
-      const remote: RemoteChat = {
-        send: ({ text }) =>
-          Effect.suspend(() => {
-            const n = delivered + 1
-            let ambiguous = false
-            const attempt = Effect.suspend(() =>
-              ambiguous
-                ? landed(n).pipe(Effect.flatMap((done) => (done ? Effect.void : Effect.asVoid(sendOnce(text)))))
-                : Effect.asVoid(sendOnce(text))
-            ).pipe(
-              Effect.tapError((failure) =>
-                Effect.sync(() => {
-                  if (failure._tag === "CallFailure" && failure.maybeApplied) ambiguous = true
-                })
-              )
-            )
-            return retryTransient(provider, "send_message", attempt, settings.retry).pipe(
-              Effect.tap(() =>
-                Effect.sync(() => {
-                  delivered = n
-                })
-              ),
-              Effect.mapError(refused)
-            )
-          }).pipe(Effect.withSpan("LiveChat.send")),
-        typing: () => Effect.void,
-        end,
-        pollRate: rate.perMinute
-      }
-      return remote
+      yield* polls.run(pollOf(chat), schedule)
+      return chat
     })
 
     return ChatProvider.of({ name: provider, capabilities: capabilities.livechat, start })

@@ -52,11 +52,12 @@ export const eventsOf = (data: unknown): ReadonlyArray<RawEvent> | undefined => 
   return events as ReadonlyArray<RawEvent>
 }
 
-/** Who is polling: the path and the credentials of one chat. */
+/** Who is polling: the visitor and the credentials of one chat. */
 export interface PollTarget {
-  readonly path: { readonly path: { readonly visitor_id: string } }
-  readonly licence_id: number
-  readonly secret: () => string
+  readonly visitorId: string
+  readonly licenceId: number
+  /** The chat's secured_session_id (a method: the secret is no field of the chat). */
+  secret(): string
 }
 
 /**
@@ -71,9 +72,9 @@ export const readPending = (
   call("get_pending_messages", () =>
     client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
       params: {
-        ...target.path,
+        path: { visitor_id: target.visitorId },
         query: {
-          licence_id: target.licence_id,
+          licence_id: target.licenceId,
           secured_session_id: target.secret(),
           ...(after === undefined ? {} : { last_message_id: after })
         }

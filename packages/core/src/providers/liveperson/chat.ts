@@ -9,7 +9,7 @@ import type { Emit, RemoteChat } from "../../ChatProvider.ts"
 import { InvalidInput, ProtocolError } from "../../Errors.ts"
 import { cadence as makeCadence, over, type PollOutcome } from "../../internal/cadence.ts"
 import { type CallFailure, call } from "../../internal/call.ts"
-import { makePollRate } from "../../internal/pollRate.ts"
+import { PollRate } from "../../internal/pollRate.ts"
 import type { PollScheduler } from "../../internal/pollScheduler.ts"
 import { type RetryPolicy, retryTransient } from "../../Retry.ts"
 import { chatError, errorMessage, provider, type Scrub } from "./errors.ts"
@@ -84,7 +84,7 @@ export interface ChatOptions {
  */
 export const runChat = Effect.fn("LivePerson.runChat", { captureStackTrace: false })(function* (options: ChatOptions) {
   const { client, path, ender, emit, cadence, retry, scrub } = options
-  const rate = makePollRate(provider)
+  const rate = new PollRate(provider)
 
   // The poller's view of the log. `lastId` and `visitorLines` change together (synchronously), so `send` can read a
   // consistent snapshot of both.

@@ -23,7 +23,7 @@ import type { ChatEvent } from "../../ChatEvent.ts"
 import type { Emit } from "../../ChatProvider.ts"
 import { ChatClosed, type ChatError, ProtocolError, ProviderUnavailable, SessionExpired } from "../../Errors.ts"
 import { CallFailure, call } from "../../internal/call.ts"
-import { makePollRate } from "../../internal/pollRate.ts"
+import { PollRate } from "../../internal/pollRate.ts"
 import { type RetryPolicy, retryTransient } from "../../Retry.ts"
 import { decodeReconnect, type TranscriptLine } from "./wire.ts"
 
@@ -97,7 +97,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
   }
 
   const session = () => Redacted.value(state.current)
-  const rate = makePollRate(provider)
+  const rate = new PollRate(provider)
 
   // ---- handover ---------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,300 @@
+/**
+ * One LiveChat chat once it exists at the provider: its poller's view of the log, its sends and its close.
+ *
+ * A class, not a closure per operation: a gateway keeps thousands of idle chats in one process, and every object
+ * an idle chat holds is live heap the garbage collector marks again and again (bench/: 10,000 sessions). What all
+ * chats of an adapter share (client, settings, clock) is one `LiveChatShared`; a chat holds its own state only,
+ * and builds the effects of a poll when the poll runs.
+ */
+import type { LiveChatClient } from "@switchboard/client-livechat"
+import { type Clock, Duration, Effect, Option } from "effect"
+import type { ChatEvent } from "../../ChatEvent.ts"
+import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
+import type { ChatError, ProtocolError, ProviderUnavailable } from "../../Errors.ts"
+import { over, type PollOutcome } from "../../internal/cadence.ts"
+import { CallFailure, call } from "../../internal/call.ts"
+import { PollRate } from "../../internal/pollRate.ts"
+import { type RetryPolicy, retryTransient } from "../../Retry.ts"
+import { decodeKnown, type PollTarget, type RawEvent, readPending } from "./wire.ts"
+
+const provider = "livechat" as const
+const noStackTrace = { captureStackTrace: false } as const
+
+/** What every chat of one adapter uses. */
+export interface LiveChatShared {
+  readonly client: LiveChatClient
+  readonly licenceId: number
+  readonly retry: RetryPolicy | undefined
+  /** LiveChat closes a chat not polled for this long (ms). */
+  readonly keepAlive: number
+  /** The outcome of a poll that found nothing new (its ceiling is the adapter's). */
+  readonly quiet: PollOutcome
+  readonly ceiling: number
+  readonly clock: Clock.Clock
+  /** Maps a failure that retries cannot fix to the error a person can act on. */
+  readonly refused: (failure: CallFailure | ProviderUnavailable) => ChatError
+}
+
+/** `message` from the visitor, as `decodeKnown` reads it. */
+const isVisitorMessage = (raw: RawEvent): boolean => {
+  const known = decodeKnown(raw)
+  return Option.isSome(known) && known.value.type === "message" && known.value.user_type === "visitor"
+}
+
+export class LiveChatChat implements RemoteChat, PollTarget {
+  readonly visitorId: string
+  readonly #shared: LiveChatShared
+  readonly #emit: Emit
+  /** The secured_session_id: a private field, so it is in no log, inspection or serialization of the chat. */
+  readonly #secret: string
+  readonly #rate = new PollRate(provider)
+  /** The last event id applied: the `last_message_id` of the next poll. */
+  #cursor: number | undefined = undefined
+  /** Visitor messages known to be in the log (the welcome message is number 1), for the echo check of `send`. */
+  #delivered = 1
+  #agent: string | undefined = undefined
+  /** Set while the answer being applied shows the agent at work. */
+  #agentActive = false
+  /** The chat is over at the provider (closed by either side): no more polls, no close request. */
+  #closedAtProvider = false
+  #lastSuccess: number
+  #gapReported = false
+
+  constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, emit: Emit) {
+    this.#shared = shared
+    this.visitorId = visitorId
+    this.#secret = securedSessionId
+    this.#emit = emit
+    this.#lastSuccess = shared.clock.unsafeCurrentTimeMillis()
+  }
+
+  get licenceId(): number {
+    return this.#shared.licenceId
+  }
+
+  secret(): string {
+    return this.#secret
+  }
+
+  #auth() {
+    return { licence_id: this.#shared.licenceId, secured_session_id: this.#secret }
+  }
+
+  #path() {
+    return { path: { visitor_id: this.visitorId } }
+  }
+
+  // ---- polling ----------------------------------------------------------------------------------------------------
+
+  /**
+   * One poll, run by the adapter's poll driver whenever the cadence says. Transient failures are polled again soon,
+   * within the keep-alive budget; a session the provider no longer knows ends the chat; a gap past the keep-alive
+   * deadline is reported as a discontinuity. An empty page, the usual answer, allocates next to nothing beyond the
+   * request.
+   */
+  get poll(): Effect.Effect<PollOutcome> {
+    if (this.#closedAtProvider) return Effect.succeed(over)
+    this.#rate.add(this.#shared.clock.unsafeCurrentTimeMillis())
+    return Effect.matchEffect(readPending(this.#shared.client, this, this.#cursor), {
+      onSuccess: (events) => this.#answered(events),
+      onFailure: (failure) => this.#failed(failure)
+    }).pipe(Effect.catchAllDefect((defect) => this.#crashed(defect)))
+  }
+
+  #answered(events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> {
+    this.#lastSuccess = this.#shared.clock.unsafeCurrentTimeMillis()
+    this.#gapReported = false
+    if (events.length === 0) return Effect.succeed(this.#shared.quiet)
+    this.#agentActive = false
+    const before = this.#cursor // a page of repeated deliveries is no news
+    return Effect.map(
+      this.#apply(events),
+      (): PollOutcome =>
+        this.#closedAtProvider
+          ? over
+          : {
+              _tag: "Answered",
+              news: this.#cursor !== before,
+              agentActive: this.#agentActive,
+              ceiling: this.#shared.ceiling
+            }
+    )
+  }
+
+  /** Applies one successful answer: new events in log order. */
+  #apply(events: ReadonlyArray<RawEvent>): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function* () {
+      for (const raw of events) {
+        if (self.#cursor !== undefined && raw.message_id <= self.#cursor) continue // a repeated delivery
+        self.#cursor = raw.message_id
+        for (const event of self.#toEvents(raw)) yield* self.#emit(event)
+      }
+    })
+  }
+
+  #toEvents(raw: RawEvent): Array<ChatEvent> {
+    const known = decodeKnown(raw)
+    if (Option.isNone(known)) return [{ type: "unknown", raw }]
+    const event = known.value
+    switch (event.type) {
+      case "agent_details": {
+        this.#agentActive = true
+        const previous = this.#agent
+        this.#agent = event.agent.name
+        if (previous === undefined) return [{ type: "connected", agent: { name: event.agent.name } }]
+        return previous === event.agent.name ? [] : [{ type: "transferred", agent: { name: event.agent.name } }]
+      }
+      case "message":
+        if (event.user_type === "agent") this.#agentActive = true
+        return [
+          {
+            type: "message",
+            id: `lc-${event.message_id}`,
+            from: event.user_type,
+            text: event.text,
+            at: event.timestamp * 1000
+          }
+        ]
+      case "chat_closed":
+        this.#closedAtProvider = true
+        return [{ type: "ended", by: "agent", reason: "agent" }]
+    }
+  }
+
+  #failed(failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> {
+    const { keepAlive, ceiling, refused } = this.#shared
+    const now = this.#shared.clock.unsafeCurrentTimeMillis()
+    if (failure._tag === "CallFailure" && !failure.retryable) {
+      const error = refused(failure)
+      return Effect.as(
+        this.#emit({
+          type: "ended",
+          by: "provider",
+          reason: error._tag === "SessionExpired" ? "timeout" : "error",
+          detail: error.message
+        }),
+        over
+      )
+    }
+    const silence = now - this.#lastSuccess
+    const gap = !this.#gapReported && silence > keepAlive
+    if (gap) this.#gapReported = true
+    const reported = gap
+      ? this.#emit({ type: "discontinuity", reason: "no successful poll within LiveChat's keep-alive window" })
+      : Effect.void
+    if (silence > keepAlive * 4) {
+      return reported.pipe(
+        Effect.zipRight(
+          this.#emit({
+            type: "ended",
+            by: "provider",
+            reason: "error",
+            detail: `LiveChat did not answer polls for ${Math.round(silence / 1000)} s`
+          })
+        ),
+        Effect.as(over)
+      )
+    }
+    const retryAfter = failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
+    return Effect.as(reported, { _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome)
+  }
+
+  #crashed(defect: unknown): Effect.Effect<PollOutcome> {
+    return Effect.logError("the LiveChat poller failed", defect).pipe(
+      Effect.zipRight(
+        this.#emit({
+          type: "ended",
+          by: "provider",
+          reason: "error",
+          detail: "the LiveChat poller failed unexpectedly"
+        })
+      ),
+      Effect.as(over)
+    )
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Sends one message exactly once. `send_message` has no dedupe key, so after an ambiguous failure (no answer, or
+   * a 5xx) the log is read first: if it holds this send's echo (LiveChat echoes the visitor's messages), it landed.
+   */
+  send(message: OutgoingMessage): Effect.Effect<void, ChatError> {
+    return Effect.suspend(() => {
+      const n = this.#delivered + 1
+      let ambiguous = false
+      const attempt = Effect.suspend(() =>
+        ambiguous
+          ? this.#landed(n).pipe(Effect.flatMap((done) => (done ? Effect.void : this.#sendOnce(message.text))))
+          : this.#sendOnce(message.text)
+      ).pipe(
+        Effect.tapError((failure) =>
+          Effect.sync(() => {
+            if (failure._tag === "CallFailure" && failure.maybeApplied) ambiguous = true
+          })
+        )
+      )
+      return retryTransient(provider, "send_message", attempt, this.#shared.retry).pipe(
+        Effect.tap(() =>
+          Effect.sync(() => {
+            this.#delivered = n
+          })
+        ),
+        Effect.mapError(this.#shared.refused)
+      )
+    }).pipe(Effect.withSpan("LiveChat.send"))
+  }
+
+  #sendOnce(text: string): Effect.Effect<void, CallFailure> {
+    return Effect.asVoid(
+      call("send_message", () =>
+        this.#shared.client.POST("/visitors/{visitor_id}/chat/send_message", {
+          params: this.#path(),
+          body: { ...this.#auth(), message: text }
+        })
+      )
+    )
+  }
+
+  /**
+   * Counts the visitor's messages in the log: has send number `n` landed? An unreadable answer is retried like a
+   * lost one: guessing could duplicate or lose the message.
+   */
+  #landed(n: number): Effect.Effect<boolean, CallFailure> {
+    return readPending(this.#shared.client, this, undefined).pipe(
+      Effect.catchTag("ProtocolError", () =>
+        Effect.fail(new CallFailure({ operation: "get_pending_messages", code: "MALFORMED_ANSWER" }))
+      ),
+      Effect.map((events) => events.filter(isVisitorMessage).length >= n)
+    )
+  }
+
+  /** LiveChat's visitor API has no typing call. */
+  typing(): Effect.Effect<void> {
+    return Effect.void
+  }
+
+  /** Closes the chat at LiveChat, unless it is already over there; bounded, never fails. */
+  get end(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.#closedAtProvider) return Effect.void
+      this.#closedAtProvider = true
+      return retryTransient(
+        provider,
+        "close",
+        call("close", () =>
+          this.#shared.client.POST("/visitors/{visitor_id}/chat/close", { params: this.#path(), body: this.#auth() })
+        ),
+        { ...this.#shared.retry, deadline: "10 seconds" }
+      ).pipe(
+        Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),
+        Effect.asVoid
+      )
+    }).pipe(Effect.withSpan("LiveChat.end", noStackTrace))
+  }
+
+  get pollRate(): Effect.Effect<number> {
+    return this.#rate.perMinute
+  }
+}
