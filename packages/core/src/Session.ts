@@ -82,6 +82,7 @@ export interface ChatSession {
 const reduce = (state: ChatState, event: ChatEvent): ChatState => {
   switch (event.type) {
     case "queued":
+      if (event.position === undefined && event.estimatedWaitSeconds === undefined) return queued
       return {
         status: "queued",
         ...(event.position === undefined ? {} : { position: event.position }),
@@ -107,6 +108,7 @@ interface Pending {
 
 const isEnded = (event: ChatEvent) => event.type === "ended"
 const idle: ChatState = { status: "idle" }
+const queued: ChatState = { status: "queued" }
 
 /**
  * One session. A class, not a closure per operation: with 10,000 sessions in one process every per-session object
@@ -126,8 +128,8 @@ class SessionImpl implements ChatSession {
   readonly #log = new EventLog<ChatEvent>(isEnded)
   #current: ChatState = idle
   #stateRef: SubscriptionRef.SubscriptionRef<ChatState> | undefined
-  /** Opens when an agent connects, or when the chat ends before one did. */
-  readonly #agentGate = new Gate()
+  /** Opens when an agent connects, or when the chat ends before one did; made by the first to wait for it. */
+  #agentGate: Gate | undefined
   #agentConnected = false
   #remote: RemoteChat | undefined
   #ended = false
@@ -135,7 +137,7 @@ class SessionImpl implements ChatSession {
   #closing = false
   #sent = 0
   /** Visitor messages waiting, in order, for the sender fiber (started with the first of them). */
-  #outbox: Array<Pending> = []
+  #outbox: Array<Pending> | undefined
   #outboxFilled: Gate | undefined
   #delivering = false
   /** The typing debouncer (two fibers) starts on first use: most chats never call `typing`. */
@@ -188,7 +190,7 @@ class SessionImpl implements ChatSession {
     if (event.type === "ended") this.#ended = true
     if (event.type === "connected") this.#agentConnected = true
     this.#log.append(event)
-    if (event.type === "connected" || event.type === "ended") this.#agentGate.open()
+    if (event.type === "connected" || event.type === "ended") this.#agentGate?.open()
     return this.#setState(reduce(this.#current, event))
   }
 
@@ -198,10 +200,12 @@ class SessionImpl implements ChatSession {
 
   /** Waits for an agent; fails with ChatClosed when the chat ended without one. */
   #untilConnected(): Effect.Effect<void, ChatClosed> {
-    return Effect.zipRight(
-      this.#agentGate.await,
-      Effect.suspend(() => (this.#agentConnected ? Effect.void : Effect.fail(this.#closed("send"))))
-    )
+    return Effect.suspend(() => {
+      const connected = Effect.suspend(() => (this.#agentConnected ? Effect.void : Effect.fail(this.#closed("send"))))
+      if (this.#agentConnected || this.#ended) return connected
+      this.#agentGate ??= new Gate()
+      return Effect.zipRight(this.#agentGate.await, connected)
+    })
   }
 
   // ---- start ------------------------------------------------------------------------------------------------------
@@ -224,7 +228,8 @@ class SessionImpl implements ChatSession {
               this.#startFiber = fiber
               fiber.addObserver((exit) => {
                 this.#startFiber = undefined
-                this.#startExit = exit
+                // A success keeps the shared void exit, not this fiber's own.
+                this.#startExit = Exit.isSuccess(exit) ? Exit.void : exit
                 this.#startDone = undefined
                 done.open()
               })
@@ -250,7 +255,7 @@ class SessionImpl implements ChatSession {
       yield* self.#setState({ ...self.#current, status: "starting" })
       const chat = yield* self.#port.start(self.#request, self.#emitter).pipe(Scope.extend(self.#workers))
       self.#remote = chat
-      if (self.#outbox.length > 0) yield* self.#startDelivery()
+      if (self.#outbox !== undefined && self.#outbox.length > 0) yield* self.#startDelivery()
       const first = self.#request.firstMessage?.trim()
       if (first && self.provider !== "livechat") {
         const done = yield* self.#enqueue(first)
@@ -302,6 +307,7 @@ class SessionImpl implements ChatSession {
     return Effect.suspend(() => {
       this.#sent += 1
       const done = Deferred.unsafeMake<void, ChatError>(FiberId.none)
+      this.#outbox ??= []
       this.#outbox.push({ id: `visitor-${this.#sent}`, text, done })
       const filled = this.#outboxFilled
       this.#outboxFilled = undefined
@@ -322,7 +328,7 @@ class SessionImpl implements ChatSession {
     const self = this
     return Effect.forever(
       Effect.gen(function* () {
-        const item = self.#outbox.shift()
+        const item = self.#outbox?.shift()
         if (item === undefined) {
           self.#outboxFilled = new Gate()
           return yield* self.#outboxFilled.await
@@ -404,7 +410,7 @@ class SessionImpl implements ChatSession {
         Effect.catchAllDefect((defect) => Effect.logWarning("ending the chat failed", defect))
       )
       yield* self.#emit({ type: "ended", by: "visitor", reason: "visitor" })
-      for (const item of self.#outbox.splice(0)) yield* Deferred.fail(item.done, self.#closed("send"))
+      for (const item of self.#outbox?.splice(0) ?? []) yield* Deferred.fail(item.done, self.#closed("send"))
     }).pipe(Effect.withSpan("Session.end", { captureStackTrace: false }))
   }
 

@@ -9,6 +9,11 @@
  */
 import { type Clock, Duration, Effect, Fiber, type Schedule, ScheduleDecision, ScheduleIntervals, Scope } from "effect"
 
+/** Something that makes its poll when asked, e.g. a chat with a `poll` getter: it keeps no effect between polls. */
+export interface Pollable<In> {
+  readonly poll: Effect.Effect<In>
+}
+
 export interface PollScheduler {
   /**
    * Runs `poll` now, then whenever `cadence` decides from the outcome of each poll, until the cadence is done or the
@@ -16,7 +21,7 @@ export interface PollScheduler {
    * polling of this chat (and is logged).
    */
   readonly run: <In, Out>(
-    poll: Effect.Effect<In>,
+    poll: Effect.Effect<In> | Pollable<In>,
     cadence: Schedule.Schedule<Out, In>
   ) => Effect.Effect<void, never, Scope.Scope>
   /** Chats polled by this driver (for tests). */
@@ -43,13 +48,17 @@ class Entry {
   /** The poll in flight. */
   fiber: Fiber.RuntimeFiber<void> | undefined = undefined
   readonly #driver: Driver
-  readonly #poll: Effect.Effect<unknown>
+  readonly #poll: Effect.Effect<unknown> | Pollable<unknown>
   /** The cadence, fed with what `poll` gives (its types are checked by `run`, which makes the entry). */
   readonly #cadence: Schedule.Schedule<unknown, unknown>
   #state: unknown
   #startedAt = 0
 
-  constructor(driver: Driver, poll: Effect.Effect<unknown>, cadence: Schedule.Schedule<unknown, unknown>) {
+  constructor(
+    driver: Driver,
+    poll: Effect.Effect<unknown> | Pollable<unknown>,
+    cadence: Schedule.Schedule<unknown, unknown>
+  ) {
     this.#driver = driver
     this.#poll = poll
     this.#cadence = cadence
@@ -64,7 +73,8 @@ class Entry {
    */
   step(): Effect.Effect<void> {
     this.#startedAt = this.#driver.clock.unsafeCurrentTimeMillis()
-    return Effect.flatMap(this.#poll, (input) =>
+    const poll = Effect.isEffect(this.#poll) ? this.#poll : this.#poll.poll
+    return Effect.flatMap(poll, (input) =>
       Effect.map(this.#cadence.step(this.#startedAt, input, this.#state), (result) => this.#decided(result))
     ).pipe(
       Effect.catchAllDefect((defect) =>
@@ -230,7 +240,7 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
     })
     yield* Effect.forkScoped(Effect.interruptible(driver))
 
-    const run = <In, Out>(poll: Effect.Effect<In>, cadence: Schedule.Schedule<Out, In>) =>
+    const run = <In, Out>(poll: Effect.Effect<In> | Pollable<In>, cadence: Schedule.Schedule<Out, In>) =>
       Effect.suspend(() => {
         const entry = new Entry(shared, poll, cadence as unknown as Schedule.Schedule<unknown, unknown>)
         chats += 1

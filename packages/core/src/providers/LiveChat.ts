@@ -11,6 +11,7 @@
 import { createLiveChatClient } from "@switchboard/client-livechat"
 import { Clock, Config, Duration, Effect, Layer, Option, Random, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
+import type { ChatEvent } from "../ChatEvent.ts"
 import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
 import {
   type ChatError,
@@ -21,7 +22,7 @@ import {
   SessionExpired,
   Unauthorized
 } from "../Errors.ts"
-import { cadence, type PollOutcome } from "../internal/cadence.ts"
+import { cadence } from "../internal/cadence.ts"
 import { type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
@@ -60,6 +61,8 @@ export interface LiveChatSettings {
 }
 
 const provider = "livechat" as const
+/** LiveChat says nothing of the queue: every chat starts with this one event, shared (events are read-only). */
+const queued: ChatEvent = Object.freeze({ type: "queued" })
 
 const checkSettings = (settings: LiveChatSettings) => {
   if (!Number.isInteger(settings.licenceId) || settings.licenceId <= 0) {
@@ -96,11 +99,7 @@ const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
   return new ProtocolError({ provider, operation, detail: `unexpected HTTP ${status}` })
 }
 
-/**
- * A chat's poll as the driver runs it, and its finalizer: made out here, because a closure made in `start` would
- * keep all of its locals for the chat's life.
- */
-const pollOf = (chat: LiveChatChat): Effect.Effect<PollOutcome> => Effect.suspend(() => chat.poll)
+/** A chat's finalizer: made out here, because a closure made in `start` would keep all of its locals. */
 const endOf = (chat: LiveChatChat) => () => chat.end
 
 /** Builds the adapter; its connection pool lives as long as the scope. */
@@ -178,8 +177,8 @@ export const make = (
       }
       const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, emit)
       yield* Scope.addFinalizerExit(yield* Effect.scope, endOf(chat)) // not Effect.addFinalizer: see Session.make
-      yield* emit({ type: "queued" })
-      yield* polls.run(pollOf(chat), schedule)
+      yield* emit(queued)
+      yield* polls.run(chat, schedule)
       return chat
     })
 
