@@ -117,8 +117,6 @@ const queued: ChatState = { status: "queued" }
  * `const { send } = chat` works as it would on a plain object.
  */
 class SessionImpl implements ChatSession {
-  readonly provider: ProviderName
-  readonly capabilities: Capabilities
   readonly #port: ChatProviderService
   readonly #request: StartRequest
   readonly #options: SessionOptions
@@ -154,13 +152,19 @@ class SessionImpl implements ChatSession {
     scope: Scope.Scope,
     workers: Scope.CloseableScope
   ) {
-    this.provider = port.name
-    this.capabilities = port.capabilities
     this.#port = port
     this.#request = request
     this.#options = options
     this.#scope = scope
     this.#workers = workers
+  }
+
+  get provider(): ProviderName {
+    return this.#port.name
+  }
+
+  get capabilities(): Capabilities {
+    return this.#port.capabilities
   }
 
   // ---- events and state -------------------------------------------------------------------------------------------
@@ -182,8 +186,8 @@ class SessionImpl implements ChatSession {
     return ref === undefined ? Effect.void : Effect.suspend(() => SubscriptionRef.set(ref, this.#current))
   }
 
-  /** What the provider adapter reports events through. */
-  readonly #emitter: Emit = (event) => this.#emit(event)
+  /** What the provider adapter reports events through (bound: a little smaller than a closure). */
+  readonly #emitter: Emit = this.#emit.bind(this)
 
   #emit(event: ChatEvent): Effect.Effect<void> {
     if (this.#ended) return Effect.void

@@ -14,6 +14,11 @@ export interface Pollable<In> {
   readonly poll: Effect.Effect<In>
 }
 
+/** One chat's polling, from `add`: closing it stops the polling and interrupts the poll in flight. */
+export interface Polling {
+  readonly close: () => Effect.Effect<void>
+}
+
 export interface PollScheduler {
   /**
    * Runs `poll` now, then whenever `cadence` decides from the outcome of each poll, until the cadence is done or the
@@ -24,6 +29,11 @@ export interface PollScheduler {
     poll: Effect.Effect<In> | Pollable<In>,
     cadence: Schedule.Schedule<Out, In>
   ) => Effect.Effect<void, never, Scope.Scope>
+  /**
+   * `run` without a scope: polling starts at once and lasts until the cadence is done or the returned `Polling` is
+   * closed, which is the caller's to do (an adapter that closes it in a finalizer it has anyway saves one).
+   */
+  readonly add: <In, Out>(poll: Effect.Effect<In> | Pollable<In>, cadence: Schedule.Schedule<Out, In>) => Polling
   /** Chats polled by this driver (for tests). */
   readonly size: () => number
 }
@@ -39,7 +49,7 @@ interface Driver {
  * One chat of the driver: when it is due, and its cadence's state. A class: a chat costs its fields between two
  * polls, and the effects of a poll are made when the poll runs.
  */
-class Entry {
+class Entry implements Polling {
   /** When the next poll is due (the driver's clock, ms). */
   due: number
   /** Position in the heap; -1 while the entry is not waiting (a poll in flight, or stopped). */
@@ -52,7 +62,6 @@ class Entry {
   /** The cadence, fed with what `poll` gives (its types are checked by `run`, which makes the entry). */
   readonly #cadence: Schedule.Schedule<unknown, unknown>
   #state: unknown
-  #startedAt = 0
 
   constructor(
     driver: Driver,
@@ -72,10 +81,10 @@ class Entry {
    * polling period.
    */
   step(): Effect.Effect<void> {
-    this.#startedAt = this.#driver.clock.unsafeCurrentTimeMillis()
+    const startedAt = this.#driver.clock.unsafeCurrentTimeMillis()
     const poll = Effect.isEffect(this.#poll) ? this.#poll : this.#poll.poll
     return Effect.flatMap(poll, (input) =>
-      Effect.map(this.#cadence.step(this.#startedAt, input, this.#state), (result) => this.#decided(result))
+      Effect.map(this.#cadence.step(startedAt, input, this.#state), (result) => this.#decided(result))
     ).pipe(
       Effect.catchAllDefect((defect) =>
         Effect.logError("a poller failed; the chat is no longer polled", defect).pipe(
@@ -103,17 +112,19 @@ class Entry {
     this.#driver.stopped(this)
   }
 
-  /** The chat's scope closed: no more polls, and the one in flight is interrupted. */
+  /** No more polls, and the one in flight is interrupted. */
   close(): Effect.Effect<void> {
-    this.stop()
-    const fiber = this.fiber
-    this.fiber = undefined
-    return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+    return Effect.suspend(() => {
+      this.stop()
+      const fiber = this.fiber
+      this.fiber = undefined
+      return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+    })
   }
 }
 
 /** The finalizer of an entry (made out here, so that it keeps the entry alone). */
-const closing = (entry: Entry) => () => entry.close()
+const closing = (polling: Polling) => () => polling.close()
 
 /** A binary min-heap of entries by due time, each entry knowing its index (so a stopped chat leaves at once). */
 class DueHeap {
@@ -240,14 +251,20 @@ export const make = (options: PollSchedulerOptions = {}): Effect.Effect<PollSche
     })
     yield* Effect.forkScoped(Effect.interruptible(driver))
 
-    const run = <In, Out>(poll: Effect.Effect<In> | Pollable<In>, cadence: Schedule.Schedule<Out, In>) =>
-      Effect.suspend(() => {
-        const entry = new Entry(shared, poll, cadence as unknown as Schedule.Schedule<unknown, unknown>)
-        chats += 1
-        enqueue(entry)
-        // Not Effect.addFinalizer, which would keep the caller's fiber refs (spans) alive.
-        return Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizerExit(scope, closing(entry)))
-      })
+    const add = <In, Out>(poll: Effect.Effect<In> | Pollable<In>, cadence: Schedule.Schedule<Out, In>): Polling => {
+      const entry = new Entry(shared, poll, cadence as unknown as Schedule.Schedule<unknown, unknown>)
+      chats += 1
+      enqueue(entry)
+      return entry
+    }
 
-    return { run, size: () => chats } satisfies PollScheduler
+    const run = <In, Out>(poll: Effect.Effect<In> | Pollable<In>, cadence: Schedule.Schedule<Out, In>) =>
+      Effect.flatMap(Effect.scope, (scope) =>
+        Effect.suspend(() =>
+          // Not Effect.addFinalizer, which would keep the caller's fiber refs (spans) alive.
+          Scope.addFinalizerExit(scope, closing(add(poll, cadence)))
+        )
+      )
+
+    return { run, add, size: () => chats } satisfies PollScheduler
   })

@@ -100,7 +100,7 @@ const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
 }
 
 /** A chat's finalizer: made out here, because a closure made in `start` would keep all of its locals. */
-const endOf = (chat: LiveChatChat) => () => chat.end
+const closeOf = (chat: LiveChatChat) => () => chat.close
 
 /** Builds the adapter; its connection pool lives as long as the scope. */
 export const make = (
@@ -176,9 +176,10 @@ export const make = (
         return yield* new ChatRequestRejected({ provider, reason: "the visitor is banned" })
       }
       const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, emit)
-      yield* Scope.addFinalizerExit(yield* Effect.scope, endOf(chat)) // not Effect.addFinalizer: see Session.make
+      // One finalizer stops the polling and ends the chat (not Effect.addFinalizer: see Session.make).
+      yield* Scope.addFinalizerExit(yield* Effect.scope, closeOf(chat))
       yield* emit(queued)
-      yield* polls.run(chat, schedule)
+      yield* chat.pollWith(polls, schedule)
       return chat
     })
 

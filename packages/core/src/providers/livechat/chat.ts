@@ -7,13 +7,14 @@
  * and builds the effects of a poll when the poll runs.
  */
 import type { LiveChatClient } from "@switchboard/client-livechat"
-import { type Clock, Duration, Effect, Option } from "effect"
+import { type Clock, Duration, Effect, Option, type Schedule } from "effect"
 import type { ChatEvent } from "../../ChatEvent.ts"
 import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
 import type { ChatError, ProtocolError, ProviderUnavailable } from "../../Errors.ts"
 import { over, type PollOutcome } from "../../internal/cadence.ts"
 import { CallFailure, call } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
+import type { Polling, PollScheduler } from "../../internal/pollScheduler.ts"
 import { type RetryPolicy, retryTransient } from "../../Retry.ts"
 import { decodeKnown, type PollTarget, type RawEvent, readPending } from "./wire.ts"
 
@@ -59,6 +60,7 @@ export class LiveChatChat implements RemoteChat, PollTarget {
   #closedAtProvider = false
   #lastSuccess: number
   #gapReported = false
+  #polling: Polling | undefined = undefined
 
   constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, emit: Emit) {
     this.#shared = shared
@@ -85,6 +87,20 @@ export class LiveChatChat implements RemoteChat, PollTarget {
   }
 
   // ---- polling ----------------------------------------------------------------------------------------------------
+
+  /** Starts polling on the adapter's driver, until the cadence says the chat is over or `close`. */
+  pollWith(polls: PollScheduler, cadence: Schedule.Schedule<unknown, PollOutcome>): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.#polling ??= polls.add(this, cadence)
+    })
+  }
+
+  /** Stops the polling (interrupting a poll in flight), then ends the chat at LiveChat: the chat's finalizer. */
+  get close(): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      this.#polling === undefined ? this.end : Effect.zipRight(this.#polling.close(), this.end)
+    )
+  }
 
   /**
    * One poll, run by the adapter's poll driver whenever the cadence says. Transient failures are polled again soon,
