@@ -1,11 +1,13 @@
 /**
- * The poll driver and the short-poll cadence, on Effect's TestClock: when polls run, that one driver serves every
- * chat, and that closing a chat's scope stops its polling at once.
+ * The poll driver, the short-poll cadence and the poll rate, on Effect's TestClock: when polls run, that one driver
+ * serves every chat, that closing a chat's scope stops its polling at once, and what a session reports as its budget.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Schedule, Scope, Supervisor, TestClock } from "effect"
+import { Deferred, Effect, Exit, Metric, Schedule, Scope, Supervisor, TestClock } from "effect"
 import { cadence, over, type PollOutcome } from "../src/internal/cadence.ts"
+import { PollRate } from "../src/internal/pollRate.ts"
 import * as PollScheduler from "../src/internal/pollScheduler.ts"
+import * as Metrics from "../src/Metrics.ts"
 
 const pauses = { active: 1_000, normal: 2_000, idle: 5_000 }
 const quiet: PollOutcome = { _tag: "Answered", news: false, agentActive: false, ceiling: 20_000 }
@@ -189,4 +191,59 @@ describe("poll driver", () => {
       yield* Scope.close(scope, Exit.void)
     })
   )
+
+  it.effect("add: a pollable makes its poll each time, and closing the handle stops it", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope))
+      let made = 0
+      let ran = 0
+      const chat = {
+        get poll() {
+          made += 1 // the getter runs once per poll: nothing is kept between polls
+          return Effect.sync(() => {
+            ran += 1
+          })
+        }
+      }
+      const polling = polls.add(chat, Schedule.spaced("1 second"))
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual(ran, 4)
+      assert.strictEqual(made, 4)
+      yield* polling.close()
+      yield* polling.close() // idempotent
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(ran, 4, "no poll after the close")
+      assert.strictEqual(polls.size(), 0)
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
 })
+
+describe("poll rate (the session's poll budget)", () => {
+  it.effect("counts this minute and weighs the last one as a sliding window; a whole minute is one sample", () =>
+    Effect.gen(function* () {
+      const rate = new PollRate("livechat")
+      const samples = Metrics.sessionPollRate.pipe(Metric.tagged("provider", "livechat"))
+      const before = (yield* Metric.value(samples)).count
+      assert.strictEqual(yield* rate.perMinute, 0, "no poll yet")
+      // One poll every 2 s for three minutes: 30 a minute.
+      for (let second = 0; second < 180; second += 2) {
+        yield* rate.record
+        yield* TestClock.adjust("2 seconds")
+      }
+      assert.strictEqual(yield* rate.perMinute, 30)
+      assert.strictEqual((yield* Metric.value(samples)).count - before, 3, "each of the three whole minutes sampled once")
+      // Then every 6 s: after half a minute, 5 polls this minute and half of the last minute's 30.
+      for (let second = 0; second < 30; second += 6) {
+        yield* rate.record
+        yield* TestClock.adjust("6 seconds")
+      }
+      assert.strictEqual(yield* rate.perMinute, 5 + 15)
+      // A quiet two minutes: nothing left.
+      yield* TestClock.adjust("2 minutes")
+      assert.strictEqual(yield* rate.perMinute, 0)
+    })
+  )
+})
+
