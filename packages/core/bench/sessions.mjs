@@ -111,6 +111,7 @@ diagnostics.subscribe("undici:request:error", () => {
 // memory grows and polls fall behind.
 let secondPolls = 0
 let secondWorst = 0
+let startsInFlight = 0
 if (process.env.SESSIONS_TRACE) {
   diagnostics.subscribe("undici:request:create", ({ request }) => {
     const i = sessionOf(request.path)
@@ -122,7 +123,7 @@ if (process.env.SESSIONS_TRACE) {
   setInterval(() => {
     const { rss, heapUsed } = process.memoryUsage()
     console.error(
-      `  [${variant}] t=${((performance.now() - origin) / 1000).toFixed(0)} s rss ${(rss / 1e6).toFixed(0)} MB heap ${(heapUsed / 1e6).toFixed(0)} MB polls ${secondPolls} worst lateness ${secondWorst.toFixed(0)} ms`
+      `  [${variant}] t=${((performance.now() - origin) / 1000).toFixed(0)} s rss ${(rss / 1e6).toFixed(0)} MB heap ${(heapUsed / 1e6).toFixed(0)} MB starts in flight ${startsInFlight} polls ${secondPolls} worst lateness ${secondWorst.toFixed(0)} ms`
     )
     secondPolls = 0
     secondWorst = 0
@@ -136,6 +137,7 @@ const openAll = async (open) => {
   let wake
   const release = () => {
     active -= 1
+    startsInFlight = active
     wake?.()
   }
   const batches = 200
@@ -151,6 +153,7 @@ const openAll = async (open) => {
         continue
       }
       active += 1
+      startsInFlight = active
       open(next++).finally(release)
     }
     await new Promise((resolve) => setTimeout(resolve, openSpread / batches))

@@ -233,7 +233,11 @@ describe("poll rate (the session's poll budget)", () => {
         yield* TestClock.adjust("2 seconds")
       }
       assert.strictEqual(yield* rate.perMinute, 30)
-      assert.strictEqual((yield* Metric.value(samples)).count - before, 3, "each of the three whole minutes sampled once")
+      assert.strictEqual(
+        (yield* Metric.value(samples)).count - before,
+        3,
+        "each of the three whole minutes sampled once"
+      )
       // Then every 6 s: after half a minute, 5 polls this minute and half of the last minute's 30.
       for (let second = 0; second < 30; second += 6) {
         yield* rate.record
@@ -246,4 +250,3 @@ describe("poll rate (the session's poll budget)", () => {
     })
   )
 })
-
