@@ -444,14 +444,16 @@ class SessionImpl implements ChatSession {
     return Effect.gen(function* () {
       if (self.#ended) return yield* self.#closed(name)
       yield* self.#untilConnected()
-      const run = self.#remote?.[name]
-      if (run === undefined) {
+      const remote = self.#remote
+      const run = remote?.[name]
+      if (remote === undefined || run === undefined) {
         return yield* new InvalidInput({
           field: name,
           problem: `${self.provider} has no such feature (see capabilities)`
         })
       }
-      return yield* use(run as NonNullable<RemoteChat[K]>)
+      // Bound: an adapter's chat may be a class whose features are methods.
+      return yield* use(run.bind(remote) as NonNullable<RemoteChat[K]>)
     }).pipe(Effect.withSpan(`Session.${name}`, { captureStackTrace: false }))
   }
 

@@ -18,7 +18,7 @@ import {
   parseChatLocation,
   putOverride
 } from "@switchboard/client-liveperson"
-import { Config, Duration, Effect, Either, Exit, Layer, Option, Redacted, type Scope } from "effect"
+import { Config, Duration, Effect, Either, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
 import {
@@ -35,7 +35,7 @@ import { type Answer, type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
-import { type Cadence, type ChatPath, ceilingFor, type Ender, makeEnder, runChat } from "./liveperson/chat.ts"
+import { type Cadence, type ChatPath, ceilingFor, Ender, runChat, scheduleFor } from "./liveperson/chat.ts"
 import { errorMessage, provider } from "./liveperson/errors.ts"
 import { decodeAvailability, decodeWaitTime } from "./liveperson/wire.ts"
 
@@ -121,6 +121,18 @@ const checkSettings = (settings: LivePersonSettings): InvalidConfiguration | und
   return undefined
 }
 
+/** Whether the scope of a start has closed. */
+interface ScopeWatch {
+  closed: boolean
+}
+
+const markClosed = (watch: ScopeWatch) => () =>
+  Effect.sync(() => {
+    watch.closed = true
+  })
+
+const endOf = (ender: Ender) => () => ender.end
+
 /** Builds the adapter; its connection pool lives as long as the scope. */
 export const make = (
   settings: LivePersonSettings
@@ -142,8 +154,9 @@ export const make = (
     const accountId = settings.accountId
     const account = { path: { accountId } }
     const cadence = cadenceOf(settings)
-    // Every chat of this adapter is polled by one driver.
+    // Every chat of this adapter is polled by one driver, each on its own copy of the cadence's state.
     const polls = yield* PollScheduler.make().pipe(Effect.annotateLogs({ provider }))
+    const schedule = scheduleFor(cadence)
 
     /** Before a chat exists: what a refusal means for the caller. */
     const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
@@ -313,15 +326,14 @@ export const make = (
 
       // Once the scope closes, the session is ending (perhaps without knowing of this start yet): the start stops at
       // its next step. A finalizer added to a closed scope runs at once, so this also tells whether it was closed
-      // already. The chat itself is ended by the finalizer added the moment it exists.
-      let scopeClosed = false
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          scopeClosed = true
-        })
-      )
+      // already. The chat itself is ended by the finalizer added the moment it exists. (Finalizers made by helpers
+      // out here: not Effect.addFinalizer, which keeps the caller's fiber refs, nor a closure of this function,
+      // which would keep its locals, for the chat's whole life.)
+      const scope = yield* Effect.scope
+      const watch: ScopeWatch = { closed: false }
+      yield* Scope.addFinalizerExit(scope, markClosed(watch))
       const abandoned = Effect.suspend(() =>
-        scopeClosed ? Effect.fail(new ChatClosed({ provider, operation: "start" })) : Effect.void
+        watch.closed ? Effect.fail(new ChatClosed({ provider, operation: "start" })) : Effect.void
       )
       yield* abandoned
 
@@ -330,9 +342,9 @@ export const make = (
         // Still inside the uninterruptible call: the chat exists, and from now on closing the scope ends it.
         const path = yield* requestChat(body, (chat) =>
           Effect.suspend(() => {
-            const created = makeEnder(client, chat, settings.retry)
+            const created = new Ender(client, chat, settings.retry)
             ender = created
-            return Effect.addFinalizer(() => created.end)
+            return Scope.addFinalizerExit(scope, endOf(created))
           })
         )
         yield* abandoned
@@ -350,7 +362,8 @@ export const make = (
           cadence,
           retry: settings.retry,
           scrub,
-          polls
+          polls,
+          schedule
         })
         yield* abandoned
         return remote

@@ -3,10 +3,10 @@
  * typing and the end. `start` in `../LivePerson.ts` creates the chat and hands it over here.
  */
 import { type LivePersonClient, putOverride } from "@switchboard/client-liveperson"
-import { Clock, Duration, Effect, Either, Option } from "effect"
+import { Clock, Duration, Effect, Either, Option, type Schedule, type Scope } from "effect"
 import type { Agent, ChatEvent } from "../../ChatEvent.ts"
-import type { Emit, RemoteChat } from "../../ChatProvider.ts"
-import { InvalidInput, ProtocolError } from "../../Errors.ts"
+import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
+import { type ChatError, InvalidInput, ProtocolError } from "../../Errors.ts"
 import { cadence as makeCadence, over, type PollOutcome } from "../../internal/cadence.ts"
 import { type CallFailure, call } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
@@ -35,23 +35,29 @@ export interface Cadence {
  * Ends the chat at LivePerson at most once: shared by the scope finalizer the start adds the moment the chat exists,
  * a start that fails half-way, and `RemoteChat.end`. Skipped once LivePerson itself has ended or dropped the chat.
  */
-export interface Ender {
-  readonly end: Effect.Effect<void>
-  /** LivePerson has ended or dropped the chat: nothing left to end. */
-  readonly gone: () => void
-}
+export class Ender {
+  readonly #client: LivePersonClient
+  readonly #path: ChatPath
+  readonly #retry: RetryPolicy | undefined
+  #finished = false
 
-export const makeEnder = (client: LivePersonClient, path: ChatPath, retry: RetryPolicy | undefined): Ender => {
-  let finished = false
-  return {
-    end: Effect.suspend(() => {
-      if (finished) return Effect.void
-      finished = true
-      return endChat(client, path, retry)
-    }).pipe(Effect.withSpan("LivePerson.end")),
-    gone: () => {
-      finished = true
-    }
+  constructor(client: LivePersonClient, path: ChatPath, retry: RetryPolicy | undefined) {
+    this.#client = client
+    this.#path = path
+    this.#retry = retry
+  }
+
+  get end(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.#finished) return Effect.void
+      this.#finished = true
+      return endChat(this.#client, this.#path, this.#retry)
+    }).pipe(Effect.withSpan("LivePerson.end"))
+  }
+
+  /** LivePerson has ended or dropped the chat: nothing left to end. */
+  gone(): void {
+    this.#finished = true
   }
 }
 
@@ -74,37 +80,63 @@ export interface ChatOptions {
   readonly cadence: Cadence
   readonly retry: RetryPolicy | undefined
   readonly scrub: Scrub
-  /** The adapter's poll driver. */
+  /** The adapter's poll driver, and the cadence its chats are polled on (one Schedule for the adapter). */
   readonly polls: PollScheduler
+  readonly schedule: Schedule.Schedule<unknown, PollOutcome>
 }
 
+/** The adapter's pauses as a cadence: LivePerson polls at one interval, within the chat timeout. */
+export const scheduleFor = (cadence: Cadence) =>
+  makeCadence({ active: cadence.interval, normal: cadence.interval, idle: cadence.interval })
+
 /**
- * Registers the chat with the poll driver (until the current scope closes) and returns the chat's handle. The caller has already emitted `queued`
- * and registered `ender.end` as a finalizer.
+ * Registers the chat with the poll driver (until the current scope closes) and returns the chat's handle. The
+ * caller has already emitted `queued` and registered `ender.end` as a finalizer.
  */
-export const runChat = Effect.fn("LivePerson.runChat", { captureStackTrace: false })(function* (options: ChatOptions) {
-  const { client, path, ender, emit, cadence, retry, scrub } = options
-  const rate = new PollRate(provider)
+export const runChat = (options: ChatOptions): Effect.Effect<RemoteChat, never, Scope.Scope> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const chat = new LivePersonChat(options, now)
+    return Effect.as(options.polls.run(chat, options.schedule), chat)
+  })
 
-  // The poller's view of the log. `lastId` and `visitorLines` change together (synchronously), so `send` can read a
+/**
+ * One chat: the poller's view of the log (polled by the adapter's driver through the `poll` getter), its sends,
+ * typing, transcript and end. A class, not a closure per operation: a gateway keeps thousands of idle chats in one
+ * process (see `../livechat/chat.ts`), and the sender is made at the first send.
+ */
+class LivePersonChat implements RemoteChat {
+  readonly #options: ChatOptions
+  readonly #rate = new PollRate(provider)
+  // The poller's view of the log. `#lastId` and `#visitorLines` change together (synchronously), so `send` reads a
   // consistent snapshot of both.
-  let lastId = -1
-  let cursor = 0
-  let visitorLines = 0
-  let status: Status = "queued"
-  let agent: Agent | undefined
-  let agentTyping = false
-  let agentEnded = false
-  let disconnected = false
-  let serverTimeout: number | undefined
+  #lastId = -1
+  #cursor = 0
+  #visitorLines = 0
+  #status: Status = "queued"
+  #agent: Agent | undefined = undefined
+  #agentTyping = false
+  #agentEnded = false
+  #disconnected = false
+  #serverTimeout: number | undefined = undefined
   /** The session is over (the poller emitted `ended`, or the visitor ended the chat): no more polls or sends. */
-  let closed = false
+  #closed = false
+  #lastSuccess: number
+  #malformedInARow = 0
+  #sender: ((message: OutgoingMessage) => Effect.Effect<void, ChatError>) | undefined = undefined
 
-  const ceiling = () =>
-    ceilingFor(Math.min(cadence.chatTimeout, serverTimeout ?? cadence.chatTimeout), cadence.safetyMargin)
+  constructor(options: ChatOptions, now: number) {
+    this.#options = options
+    this.#lastSuccess = now
+  }
 
-  const readChat = (from: number) =>
-    call("getChat", () =>
+  #ceiling(): number {
+    const { chatTimeout, safetyMargin } = this.#options.cadence
+    return ceilingFor(Math.min(chatTimeout, this.#serverTimeout ?? chatTimeout), safetyMargin)
+  }
+
+  #readChat(from: number): Effect.Effect<Page, CallFailure | ProtocolError> {
+    const { client, path } = this.#options
+    return call("getChat", () =>
       client.GET("/api/account/{accountId}/chat/{chatId}", { params: { path, query: { from } } })
     ).pipe(
       Effect.flatMap((answer) =>
@@ -114,85 +146,81 @@ export const runChat = Effect.fn("LivePerson.runChat", { captureStackTrace: fals
         })
       )
     )
+  }
 
-  const now = Clock.currentTimeMillis
-
-  const message = (event: RawEvent, from: "agent" | "visitor" | "system", text: string, time?: string) =>
-    Effect.map(now, (millis): ChatEvent => {
-      const at = time === undefined ? Number.NaN : Date.parse(time)
-      return { type: "message", id: `lp-${event.id}`, from, text, at: Number.isNaN(at) ? millis : at }
+  #connect(info: Info | undefined): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.#status = "connected"
+      const agent = agentOf(info) ?? this.#agent ?? { name: "Agent" }
+      this.#agent = agent
+      return this.#options.emit({ type: "connected", agent })
     })
-
-  const connect = (info: Info | undefined) =>
-    Effect.suspend(() => {
-      status = "connected"
-      agent = agentOf(info) ?? agent ?? { name: "Agent" }
-      return emit({ type: "connected", agent })
-    })
+  }
 
   /** The one `ended` of the poller. `atProvider`: the chat is over at LivePerson too (else `end` still ends it). */
-  const ended = (event: ChatEvent & { readonly type: "ended" }, atProvider: boolean) =>
-    Effect.suspend(() => {
-      closed = true
-      if (atProvider) ender.gone()
-      status = "ended"
-      return emit(event)
+  #ended(event: ChatEvent & { readonly type: "ended" }, atProvider: boolean): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.#closed = true
+      if (atProvider) this.#options.ender.gone()
+      this.#status = "ended"
+      return this.#options.emit(event)
     })
+  }
+
+  /** How the chat ended, as its `ended` state tells it after what the log said before. */
+  #endedByState(): ChatEvent & { readonly type: "ended" } {
+    if (this.#agentEnded) return { type: "ended", by: "agent", reason: "agent" }
+    if (this.#disconnected) {
+      return { type: "ended", by: "provider", reason: "disconnected", detail: "LivePerson disconnected the chat" }
+    }
+    if (this.#status === "queued") {
+      return {
+        type: "ended",
+        by: "provider",
+        reason: "no-agent",
+        detail: "LivePerson ended the chat before an agent took it"
+      }
+    }
+    return { type: "ended", by: "provider", reason: "timeout", detail: "LivePerson ended the chat" }
+  }
 
   /** Emits the common events of one log event, in log order. */
-  const apply = (event: RawEvent, info: Info | undefined): Effect.Effect<void> =>
-    Effect.gen(function* () {
+  #apply(event: RawEvent, info: Info | undefined): Effect.Effect<void> {
+    const self = this
+    const emit = this.#options.emit
+    return Effect.gen(function* () {
       const known = decodeKnown(event.raw)
       if (Option.isNone(known)) return yield* emit({ type: "unknown", raw: event.raw })
       const value = known.value
       if (value["@type"] === "state") {
         switch (value.state) {
           case "waiting":
-            if (status !== "queued") {
-              status = "queued"
+            if (self.#status !== "queued") {
+              self.#status = "queued"
               yield* emit({ type: "queued" })
             }
             return
           case "chatting":
-            if (status === "queued") yield* connect(info)
+            if (self.#status === "queued") yield* self.#connect(info)
             return
           case "ended":
-            return yield* ended(
-              agentEnded
-                ? { type: "ended", by: "agent", reason: "agent" }
-                : disconnected
-                  ? {
-                      type: "ended",
-                      by: "provider",
-                      reason: "disconnected",
-                      detail: "LivePerson disconnected the chat"
-                    }
-                  : status === "queued"
-                    ? {
-                        type: "ended",
-                        by: "provider",
-                        reason: "no-agent",
-                        detail: "LivePerson ended the chat before an agent took it"
-                      }
-                    : { type: "ended", by: "provider", reason: "timeout", detail: "LivePerson ended the chat" },
-              true
-            )
+            return yield* self.#ended(self.#endedByState(), true)
         }
       }
       yield* emit(yield* message(event, value.source, value.text, value.time))
       if (value.source !== "system" || value.systemMessageId === undefined) return
       switch (value.systemMessageId) {
         case 3: // "You are now chatting with ..."
-          if (status !== "connected") yield* connect(info)
+          if (self.#status !== "connected") yield* self.#connect(info)
           return
         case 5: // the agent ended the chat; the `ended` state follows
-          agentEnded = true
+          self.#agentEnded = true
           return
         case 6: // unexpectedly disconnected (the agent's connection, or a timeout); LivePerson may end the chat next
-          disconnected = true
-          if (status === "connected") {
-            status = "agent-left"
-            agentTyping = false
+          self.#disconnected = true
+          if (self.#status === "connected") {
+            self.#status = "agent-left"
+            self.#agentTyping = false
             yield* emit({ type: "agent-left" })
           }
           return
@@ -200,180 +228,199 @@ export const runChat = Effect.fn("LivePerson.runChat", { captureStackTrace: fals
         case 15: {
           // transferred to another skill: an agent only once the new one is known
           const next = agentOf(info)
-          if (next !== undefined && status !== "queued") {
-            status = "connected"
-            agent = next
-            agentTyping = false
+          if (next !== undefined && self.#status !== "queued") {
+            self.#status = "connected"
+            self.#agent = next
+            self.#agentTyping = false
             yield* emit({ type: "transferred", agent: next })
           }
           return
         }
         case 23: // re-queued by the system
-          if (status !== "queued") {
-            status = "queued"
+          if (self.#status !== "queued") {
+            self.#status = "queued"
             yield* emit({ type: "queued" })
           }
           return
       }
     })
+  }
 
-  const applyPage = (page: Page) =>
-    Effect.gen(function* () {
-      for (const event of page.events) {
-        if (closed) return
-        if (event.id <= lastId) continue // a repeated delivery
-        lastId = event.id
-        if (isVisitorLine(event.raw)) visitorLines += 1
-        yield* apply(event, page.info)
-      }
-      cursor = Math.max(page.next ?? lastId + 1, lastId + 1)
-      if (page.info?.chatTimeout !== undefined && page.info.chatTimeout > 0)
-        serverTimeout = page.info.chatTimeout * 1000
-      const typing = page.info?.agentTyping === "typing"
-      if (!closed && status === "connected" && typing !== agentTyping) {
-        agentTyping = typing
-        yield* emit({ type: "typing", on: typing })
-      }
-    })
-
-  // One poll, run by the adapter's poll driver whenever the cadence says. Never fails: a transient failure is polled
-  // again within the keep-alive budget; a chat the provider no longer knows (404, internalCode 12) or a refusal ends
-  // the session with one `ended` event.
-  const pauses = { active: cadence.interval, normal: cadence.interval, idle: cadence.interval }
-  let lastSuccess = yield* now
-  let malformedInARow = 0
-
-  const answered = (page: Page): Effect.Effect<PollOutcome> => {
-    const before = lastId
+  #applyPage(page: Page): Effect.Effect<void> {
+    const self = this
     return Effect.gen(function* () {
-      lastSuccess = yield* now
-      malformedInARow = 0
-      yield* applyPage(page)
-      if (closed) return over
-      return { _tag: "Answered", news: lastId !== before, agentActive: false, ceiling: ceiling() } as const
+      for (const event of page.events) {
+        if (self.#closed) return
+        if (event.id <= self.#lastId) continue // a repeated delivery
+        self.#lastId = event.id
+        if (isVisitorLine(event.raw)) self.#visitorLines += 1
+        yield* self.#apply(event, page.info)
+      }
+      self.#cursor = Math.max(page.next ?? self.#lastId + 1, self.#lastId + 1)
+      if (page.info?.chatTimeout !== undefined && page.info.chatTimeout > 0)
+        self.#serverTimeout = page.info.chatTimeout * 1000
+      const typing = page.info?.agentTyping === "typing"
+      if (!self.#closed && self.#status === "connected" && typing !== self.#agentTyping) {
+        self.#agentTyping = typing
+        yield* self.#options.emit({ type: "typing", on: typing })
+      }
     })
   }
 
-  const failed = (failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> =>
-    Effect.gen(function* () {
+  /**
+   * One poll, run by the adapter's poll driver whenever the cadence says. Never fails: a transient failure is polled
+   * again within the keep-alive budget; a chat the provider no longer knows (404, internalCode 12) or a refusal ends
+   * the session with one `ended` event.
+   */
+  get poll(): Effect.Effect<PollOutcome> {
+    if (this.#closed) return Effect.succeed(over)
+    return Effect.zipRight(
+      this.#rate.record,
+      Effect.matchEffect(this.#readChat(this.#cursor), {
+        onSuccess: (page) => (this.#closed ? Effect.succeed(over) : this.#answered(page)),
+        onFailure: (failure) => (this.#closed ? Effect.succeed(over) : this.#failed(failure))
+      })
+    ).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.logError("the LivePerson poller failed", defect).pipe(
+          Effect.zipRight(
+            this.#ended(
+              { type: "ended", by: "provider", reason: "error", detail: "the LivePerson poller failed unexpectedly" },
+              false
+            )
+          ),
+          Effect.as(over)
+        )
+      )
+    )
+  }
+
+  #answered(page: Page): Effect.Effect<PollOutcome> {
+    const before = this.#lastId
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      this.#lastSuccess = now
+      this.#malformedInARow = 0
+      return Effect.map(
+        this.#applyPage(page),
+        (): PollOutcome =>
+          this.#closed
+            ? over
+            : { _tag: "Answered", news: this.#lastId !== before, agentActive: false, ceiling: this.#ceiling() }
+      )
+    })
+  }
+
+  #failed(failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> {
+    const self = this
+    return Effect.gen(function* () {
       if (failure._tag === "ProtocolError") {
-        malformedInARow += 1
+        self.#malformedInARow += 1
         yield* Effect.logWarning("LivePerson answered a poll with a malformed chat resource", failure.detail)
-        if (malformedInARow >= 3) {
-          yield* ended({ type: "ended", by: "provider", reason: "error", detail: failure.message }, false)
+        if (self.#malformedInARow >= 3) {
+          yield* self.#ended({ type: "ended", by: "provider", reason: "error", detail: failure.message }, false)
           return over
         }
       } else if (!failure.retryable) {
-        const error = chatError(failure, scrub)
+        const error = chatError(failure, self.#options.scrub)
         yield* error._tag === "SessionExpired"
-          ? ended(
+          ? self.#ended(
               { type: "ended", by: "provider", reason: "timeout", detail: "LivePerson no longer holds the chat" },
               true
             )
-          : ended({ type: "ended", by: "provider", reason: "error", detail: error.message }, false)
+          : self.#ended({ type: "ended", by: "provider", reason: "error", detail: error.message }, false)
         return over
       }
-      const silence = (yield* now) - lastSuccess
-      if (silence > Math.max(4 * cadence.chatTimeout, 60_000)) {
+      const silence = (yield* Clock.currentTimeMillis) - self.#lastSuccess
+      if (silence > Math.max(4 * self.#options.cadence.chatTimeout, 60_000)) {
         const detail = `LivePerson did not answer polls for ${Math.round(silence / 1000)} s`
-        yield* ended({ type: "ended", by: "provider", reason: "error", detail }, false)
+        yield* self.#ended({ type: "ended", by: "provider", reason: "error", detail }, false)
         return over
       }
       // Retry-After is honoured, but never past the point where the chat would time out for want of a request.
       const retryAfter =
         failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-      return { _tag: "Failed", retryAfter, ceiling: ceiling() } as const
+      return { _tag: "Failed", retryAfter, ceiling: self.#ceiling() } satisfies PollOutcome
     })
+  }
 
-  const poll: Effect.Effect<PollOutcome> = Effect.suspend(() => {
-    if (closed) return Effect.succeed(over)
-    return Effect.zipRight(
-      rate.record,
-      Effect.matchEffect(readChat(cursor), {
-        onSuccess: (page) => (closed ? Effect.succeed(over) : answered(page)),
-        onFailure: (failure) => (closed ? Effect.succeed(over) : failed(failure))
-      })
-    )
-  }).pipe(
-    Effect.catchAllDefect((defect) =>
-      Effect.logError("the LivePerson poller failed", defect).pipe(
-        Effect.zipRight(
-          ended(
-            { type: "ended", by: "provider", reason: "error", detail: "the LivePerson poller failed unexpectedly" },
-            false
-          )
-        ),
-        Effect.as(over)
-      )
-    )
-  )
+  // ---- commands ---------------------------------------------------------------------------------------------------
 
-  yield* options.polls.run(poll, makeCadence(pauses))
+  send(message: OutgoingMessage): Effect.Effect<void, ChatError> {
+    this.#sender ??= makeSender({
+      client: this.#options.client,
+      path: this.#options.path,
+      retry: this.#options.retry,
+      scrub: this.#options.scrub,
+      view: () => ({ lastId: this.#lastId, visitorLines: this.#visitorLines }),
+      closed: () => this.#closed
+    })
+    return this.#sender(message)
+  }
 
-  const send = makeSender({
-    client,
-    path,
-    retry,
-    scrub,
-    view: () => ({ lastId, visitorLines }),
-    closed: () => closed
-  })
-
-  const remote: RemoteChat = {
-    send,
-
-    typing: (on) =>
-      Effect.suspend(() => {
-        if (closed) return Effect.void
-        return retryTransient(
-          provider,
-          "setVisitorTyping",
-          call("setVisitorTyping", () =>
-            client.POST("/api/account/{accountId}/chat/{chatId}/info/visitorTyping", {
-              params: { path, header: putOverride },
-              body: { visitorTyping: on ? "typing" : "not-typing" }
-            })
-          ),
-          { ...retry, deadline: "5 seconds" }
-        ).pipe(
-          Effect.mapError((failure) => chatError(failure, scrub)),
-          Effect.asVoid
-        )
-      }).pipe(Effect.withSpan("LivePerson.typing")),
-
-    end: Effect.suspend(() => {
-      closed = true
-      return ender.end
-    }),
-
-    requestTranscript: (email) =>
-      retryTransient(
+  typing(on: boolean): Effect.Effect<void, ChatError> {
+    const { client, path, retry, scrub } = this.#options
+    return Effect.suspend(() => {
+      if (this.#closed) return Effect.void
+      return retryTransient(
         provider,
-        "requestTranscript",
-        call("requestTranscript", () =>
-          client.POST("/api/account/{accountId}/chat/{chatId}/transcriptRequest", {
+        "setVisitorTyping",
+        call("setVisitorTyping", () =>
+          client.POST("/api/account/{accountId}/chat/{chatId}/info/visitorTyping", {
             params: { path, header: putOverride },
-            body: { email }
+            body: { visitorTyping: on ? "typing" : "not-typing" }
           })
         ),
-        retry
+        { ...retry, deadline: "5 seconds" }
       ).pipe(
-        Effect.mapError((failure) =>
-          failure._tag === "CallFailure" && failure.status === 400
-            ? new InvalidInput({
-                field: "email",
-                problem: errorMessage(failure.body, scrub) ?? "LivePerson refused it"
-              })
-            : chatError(failure, scrub)
-        ),
-        Effect.asVoid,
-        Effect.withSpan("LivePerson.requestTranscript")
-      ),
-
-    pollRate: rate.perMinute
+        Effect.mapError((failure) => chatError(failure, scrub)),
+        Effect.asVoid
+      )
+    }).pipe(Effect.withSpan("LivePerson.typing"))
   }
-  return remote
-})
+
+  get end(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.#closed = true
+      return this.#options.ender.end
+    })
+  }
+
+  requestTranscript(email: string): Effect.Effect<void, ChatError> {
+    const { client, path, retry, scrub } = this.#options
+    return retryTransient(
+      provider,
+      "requestTranscript",
+      call("requestTranscript", () =>
+        client.POST("/api/account/{accountId}/chat/{chatId}/transcriptRequest", {
+          params: { path, header: putOverride },
+          body: { email }
+        })
+      ),
+      retry
+    ).pipe(
+      Effect.mapError((failure) =>
+        failure._tag === "CallFailure" && failure.status === 400
+          ? new InvalidInput({
+              field: "email",
+              problem: errorMessage(failure.body, scrub) ?? "LivePerson refused it"
+            })
+          : chatError(failure, scrub)
+      ),
+      Effect.asVoid,
+      Effect.withSpan("LivePerson.requestTranscript")
+    )
+  }
+
+  get pollRate(): Effect.Effect<number> {
+    return this.#rate.perMinute
+  }
+}
+
+const message = (event: RawEvent, from: "agent" | "visitor" | "system", text: string, time?: string) =>
+  Effect.map(Clock.currentTimeMillis, (millis): ChatEvent => {
+    const at = time === undefined ? Number.NaN : Date.parse(time)
+    return { type: "message", id: `lp-${event.id}`, from, text, at: Number.isNaN(at) ? millis : at }
+  })
 
 /**
  * Posts `state: ended`: bounded retries, never fails. Repeating it is harmless (an ended chat stays ended, a purged
