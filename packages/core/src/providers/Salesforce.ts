@@ -178,7 +178,7 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
           })
         ),
         Effect.flatMap((at) => deps.emit({ type: "message", id, from: "visitor", text, at })),
-        Effect.withSpan("Salesforce.send")
+        Effect.withSpan("Salesforce.send", { captureStackTrace: false })
       ),
   typing: (on) =>
     chat
@@ -203,13 +203,21 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
           }),
         { policy: typingPolicy(deps.retry) }
       )
-      .pipe(Effect.asVoid, Effect.mapError(chat.refused("ChasitorSneakPeek")), Effect.withSpan("Salesforce.sneakPeek")),
+      .pipe(
+        Effect.asVoid,
+        Effect.mapError(chat.refused("ChasitorSneakPeek")),
+        Effect.withSpan("Salesforce.sneakPeek", { captureStackTrace: false })
+      ),
   customEvent: (type, data) =>
     chat
       .sequenced("CustomEvent", (header) =>
         deps.commands.POST("/Chasitor/CustomEvent", { params: { header }, body: { type, data }, parseAs: "text" })
       )
-      .pipe(Effect.asVoid, Effect.mapError(chat.refused("CustomEvent")), Effect.withSpan("Salesforce.customEvent")),
+      .pipe(
+        Effect.asVoid,
+        Effect.mapError(chat.refused("CustomEvent")),
+        Effect.withSpan("Salesforce.customEvent", { captureStackTrace: false })
+      ),
   end: chat.end,
   pollRate: chat.rate.perMinute
 })

@@ -259,7 +259,7 @@ export class LiveChatChat implements RemoteChat, PollTarget {
         ),
         Effect.mapError(this.#shared.refused)
       )
-    }).pipe(Effect.withSpan("LiveChat.send"))
+    }).pipe(Effect.withSpan("LiveChat.send", { captureStackTrace: false }))
   }
 
   #sendOnce(text: string): Effect.Effect<void, CallFailure> {

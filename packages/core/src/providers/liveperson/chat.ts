@@ -52,7 +52,7 @@ export class Ender {
       if (this.#finished) return Effect.void
       this.#finished = true
       return endChat(this.#client, this.#path, this.#retry)
-    }).pipe(Effect.withSpan("LivePerson.end"))
+    }).pipe(Effect.withSpan("LivePerson.end", { captureStackTrace: false }))
   }
 
   /** LivePerson has ended or dropped the chat: nothing left to end. */
@@ -375,7 +375,7 @@ class LivePersonChat implements RemoteChat {
         Effect.mapError((failure) => chatError(failure, scrub)),
         Effect.asVoid
       )
-    }).pipe(Effect.withSpan("LivePerson.typing"))
+    }).pipe(Effect.withSpan("LivePerson.typing", { captureStackTrace: false }))
   }
 
   get end(): Effect.Effect<void> {
@@ -407,7 +407,7 @@ class LivePersonChat implements RemoteChat {
           : chatError(failure, scrub)
       ),
       Effect.asVoid,
-      Effect.withSpan("LivePerson.requestTranscript")
+      Effect.withSpan("LivePerson.requestTranscript", { captureStackTrace: false })
     )
   }
 

@@ -149,5 +149,5 @@ export const makeSender = (options: SenderOptions) => {
         ),
         Effect.catchAll(refused)
       )
-    }).pipe(Effect.withSpan("LivePerson.send"))
+    }).pipe(Effect.withSpan("LivePerson.send", { captureStackTrace: false }))
 }

@@ -136,7 +136,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     yield* Effect.logDebug(
       `Salesforce handover ${state.epoch}: reconnected, sequence ${decoded.right.resetSequence === true ? "restarted" : "kept"}`
     )
-  }).pipe(Effect.withSpan("Salesforce.reconnect"))
+  }).pipe(Effect.withSpan("Salesforce.reconnect", { captureStackTrace: false }))
 
   /** A call answered 503: the poller runs the handover, or the caller does when no poller is running. */
   const affinityChanged = (epochSeen: number): Effect.Effect<void> =>
@@ -350,7 +350,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
           ).pipe(Effect.catchAll((failure) => Effect.logDebug("Salesforce ChatEnd failed", failure._tag)))
         : Effect.void
     return chatEnd.pipe(Effect.zipRight(state.gone ? Effect.void : deleteSession))
-  }).pipe(Effect.withSpan("Salesforce.end"))
+  }).pipe(Effect.withSpan("Salesforce.end", { captureStackTrace: false }))
 
   return {
     state,

@@ -310,6 +310,6 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       })
     ),
     Effect.annotateLogs({ provider }),
-    Effect.withSpan("Salesforce.poll")
+    Effect.withSpan("Salesforce.poll", { captureStackTrace: false })
   )
 }
