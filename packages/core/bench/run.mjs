@@ -1,6 +1,7 @@
 // `pnpm --filter @switchboard/core bench`: core's performance beside hand-written baselines, side by side in one
 // run, every process bounded (< 70 s), all traffic on 127.0.0.1, one process measured at a time.
 //   node bench/run.mjs [--parts=1,2,3] [--sessions=10000] [--window=60000] [--semi-space=64] [--core-heap=MB]
+//                      [--open-spread=2000] [--open-concurrency=256]
 // Prints markdown tables (the README's "Performance" section is a copy of one run).
 import { loadavg } from "node:os"
 import { fmt, runClient, startServer, table } from "./lib.mjs"
@@ -12,6 +13,9 @@ const option = (name, fallback) => {
 const parts = option("parts", "1,2,3").split(",").map(Number)
 const sessions = Number(option("sessions", "10000"))
 const windowMs = Number(option("window", "60000"))
+// How both variants of part 2 open their sessions: over --open-spread ms, at most --open-concurrency starts in flight.
+const openSpread = Number(option("open-spread", "2000"))
+const openConcurrency = Number(option("open-concurrency", "256"))
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(1))
@@ -73,7 +77,7 @@ if (parts.includes(2)) {
   out()
   out("One client process per variant (`--expose-gc`), the same bare loopback server (own process, fresh each run).")
   out(
-    `Both open their sessions over 2 s with at most 256 starts in flight; once every start has settled, a 4 s warm-up, then a window of up to ${windowMs / 1000} s (it ends by 62 s of process time, so a slow setup shortens it: the process stays < 70 s). Lateness = poll start − (previous`
+    `Both open their sessions over ${openSpread / 1000} s with at most ${openConcurrency} starts in flight; once every start has settled, a 4 s warm-up, then a window of up to ${windowMs / 1000} s (it ends by 62 s of process time, so a slow setup shortens it: the process stays < 70 s). Lateness = poll start − (previous`
   )
   out("poll end + 2,000 ms), taken for both variants from undici's diagnostics channels. Heap per session: settled")
   out("heapUsed after gc() minus the baseline taken after module loading, / N. The hand-written loop pauses 2 s after")
@@ -103,7 +107,16 @@ if (parts.includes(2)) {
     let serverStats
     const result = await runClient(
       "sessions.mjs",
-      [String(server.port), variant, String(sessions), "2000", String(windowMs)],
+      [
+        String(server.port),
+        variant,
+        String(sessions),
+        "2000",
+        String(windowMs),
+        "4000",
+        String(openSpread),
+        String(openConcurrency)
+      ],
       {
         timeoutMs: 71_000,
         execArgv: ["--expose-gc", ...flags],
