@@ -48,6 +48,8 @@ export interface Outcome extends Malformed {
   readonly text: string
   readonly json: unknown
   readonly ms: number
+  /** When the request was sent again alone for being slow: how long its first answer took. */
+  readonly firstMs?: number
 }
 
 const garbage = (random: Random) =>
@@ -233,13 +235,22 @@ export const send = (origin: string, request: Malformed): Promise<Outcome> => {
   })
 }
 
-/** Sends `count` malformed requests built from `templates`, `concurrency` at a time, deterministically for `seed`. */
+/**
+ * Sends `count` malformed requests built from `templates`, `concurrency` at a time, deterministically for `seed`.
+ *
+ * A request slower than `slowMs` (default 1 s, the bound the suites assert) is sent once more, alone, and that
+ * measurement is kept (`firstMs` keeps the first). A stall of the whole test process, where the simulator runs, holds
+ * up every request in flight at once (CI runs several packages on two cores: four requests of one run once took
+ * 1.2–1.3 s together); an input that makes the server hang, or block its event loop, does so again alone. Only a
+ * few are given that second chance (1 % of the run): a server slow across the board keeps its slow answers.
+ */
 export const fuzz = async (options: {
   readonly origin: string
   readonly templates: ReadonlyArray<Template>
   readonly count: number
   readonly seed: number
   readonly concurrency?: number
+  readonly slowMs?: number
 }): Promise<Array<Outcome>> => {
   const random = seededRandom(options.seed)
   const requests = Array.from({ length: options.count }, () => mutate(pick(random, options.templates), random))
@@ -254,5 +265,12 @@ export const fuzz = async (options: {
   // Four in flight: enough to interleave with the chat running alongside, few enough that the client's own queue
   // does not count against the one-second bound on a loaded 2-core machine.
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker))
+  const slowMs = options.slowMs ?? 1000
+  const slow = outcomes.filter((outcome) => outcome.ms >= slowMs).length
+  for (const [at, outcome] of outcomes.entries()) {
+    if (outcome.ms < slowMs || slow > options.count / 100) continue
+    const { status: _status, text: _text, json: _json, ms: _ms, ...request } = outcome
+    outcomes[at] = { ...(await send(options.origin, request)), firstMs: outcome.ms }
+  }
   return outcomes
 }
