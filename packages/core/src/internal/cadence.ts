@@ -53,11 +53,15 @@ export const cadence = (pauses: Cadence): Schedule.Schedule<number, PollOutcome>
     let next: State
     let pause: number
     if (outcome._tag === "Answered") {
-      next = {
-        failures: 0,
-        agentAt: outcome.agentActive ? now : state.agentAt,
-        newsAt: outcome.news ? now : state.newsAt
-      }
+      // A quiet answer after another keeps the state object: it lives a whole pause, long enough to be promoted.
+      next =
+        state.failures === 0 && !outcome.agentActive && !outcome.news
+          ? state
+          : {
+              failures: 0,
+              agentAt: outcome.agentActive ? now : state.agentAt,
+              newsAt: outcome.news ? now : state.newsAt
+            }
       pause =
         now - next.agentAt < activeWindow
           ? pauses.active

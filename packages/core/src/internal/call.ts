@@ -49,26 +49,34 @@ export interface Answer<A> {
 
 type Result<A> = Promise<{ readonly data?: A; readonly error?: unknown; readonly response: Response }>
 
+/** A call that got no answer (refused, reset, timed out): the failure, with the transport's error code only. */
+export const unanswered = (operation: string, cause: unknown): CallFailure =>
+  new CallFailure({ operation, code: codeOf(cause) })
+
+/**
+ * What an openapi-fetch call that got an answer comes to, outside Effect: the answer when its status is 2xx, the
+ * failure otherwise. `call` is this within Effect; the poll driver uses it as it is (see `pollScheduler.ts`).
+ */
+export const answered = <A>(operation: string, result: Awaited<Result<A>>): Answer<A> | CallFailure =>
+  result.response.ok
+    ? { data: result.data, response: result.response }
+    : new CallFailure({
+        operation,
+        status: result.response.status,
+        body: result.error,
+        ...retryAfter(result.response)
+      })
+
 /**
  * Runs one openapi-fetch call. Interruption does not abort the request (no AbortSignal is made: it costs more
  * than a short request); a request that may be held for long (Salesforce's long poll) passes its own signal.
  */
 export const call = <A>(operation: string, run: () => Result<A>): Effect.Effect<Answer<A>, CallFailure> =>
-  Effect.flatMap(
-    Effect.tryPromise({ try: run, catch: (cause) => new CallFailure({ operation, code: codeOf(cause) }) }),
-    settle(operation)
-  )
+  Effect.flatMap(Effect.tryPromise({ try: run, catch: (cause) => unanswered(operation, cause) }), settle(operation))
 
 const settle =
   (operation: string) =>
-  <A>(result: Awaited<Result<A>>): Effect.Effect<Answer<A>, CallFailure> =>
-    result.response.ok
-      ? Effect.succeed({ data: result.data, response: result.response })
-      : Effect.fail(
-          new CallFailure({
-            operation,
-            status: result.response.status,
-            body: result.error,
-            ...retryAfter(result.response)
-          })
-        )
+  <A>(result: Awaited<Result<A>>): Effect.Effect<Answer<A>, CallFailure> => {
+    const outcome = answered(operation, result)
+    return outcome instanceof CallFailure ? Effect.fail(outcome) : Effect.succeed(outcome)
+  }

@@ -25,6 +25,7 @@ import {
 import { cadence } from "../internal/cadence.ts"
 import { type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
+import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { LiveChatChat, type LiveChatShared } from "./livechat/chat.ts"
@@ -54,6 +55,8 @@ export interface LiveChatSettings {
   readonly retry?: RetryPolicy
   /** Most sockets to the API; default 128. */
   readonly connections?: number
+  /** Most chat starts talking to LiveChat at once (the others wait their turn); default 32. */
+  readonly startsInFlight?: number
   /** Per-request timeout; default 15 s. */
   readonly requestTimeout?: Duration.DurationInput
   /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
@@ -71,6 +74,8 @@ const checkSettings = (settings: LiveChatSettings) => {
   if (settings.group !== undefined && (!Number.isInteger(settings.group) || settings.group < 0)) {
     return new InvalidConfiguration({ provider, field: "group", problem: "must be a whole number" })
   }
+  const limits = checkLimits(provider, settings)
+  if (limits !== undefined) return limits
   try {
     const url = new URL(settings.baseUrl ?? "https://api.livechatinc.com")
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("scheme")
@@ -110,6 +115,7 @@ export const make = (
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
     const pool = yield* scopedPool(settings)
+    const permits = yield* startPermits(settings)
     const client = createLiveChatClient({
       baseUrl: settings.baseUrl ?? "https://api.livechatinc.com",
       bodyEncoding: settings.bodyEncoding ?? "form",
@@ -134,7 +140,7 @@ export const make = (
       retry: settings.retry,
       keepAlive,
       ceiling,
-      quiet: { _tag: "Answered", news: false, agentActive: false, ceiling },
+      quiet: Effect.succeed({ _tag: "Answered", news: false, agentActive: false, ceiling }),
       clock: yield* Effect.clock,
       refused
     }
@@ -160,14 +166,18 @@ export const make = (
         ...(group === undefined ? {} : { group })
       }
       // Uninterruptible: once sent, the request may create the chat, and only its answer lets us close it again.
-      const answer = yield* Effect.uninterruptible(
-        retryTransient(
-          provider,
-          "start",
-          call("start", () => client.POST("/visitors/{visitor_id}/chat/start", { params: path, body })),
-          settings.retry
+      const answer = yield* permits
+        .withPermit(
+          Effect.uninterruptible(
+            retryTransient(
+              provider,
+              "start",
+              call("start", () => client.POST("/visitors/{visitor_id}/chat/start", { params: path, body })),
+              settings.retry
+            )
+          )
         )
-      ).pipe(Effect.mapError(refused))
+        .pipe(Effect.mapError(refused))
       const started = decodeStart(answer.data)
       if (started._tag === "Left") {
         return yield* new ProtocolError({ provider, operation: "start", detail: "no secured_session_id in the answer" })

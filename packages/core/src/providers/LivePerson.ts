@@ -33,6 +33,7 @@ import {
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
+import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, Ender, runChat, scheduleFor } from "./liveperson/chat.ts"
@@ -65,6 +66,8 @@ export interface LivePersonSettings {
   readonly retry?: RetryPolicy
   /** Most sockets to the API; default 128. */
   readonly connections?: number
+  /** Most chat starts talking to LivePerson at once (the others wait their turn); default 32. */
+  readonly startsInFlight?: number
   /** Per-request timeout; default 15 s. */
   readonly requestTimeout?: Duration.DurationInput
   /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
@@ -115,10 +118,7 @@ const checkSettings = (settings: LivePersonSettings): InvalidConfiguration | und
       "must leave the safety margin before the chat timeout (the poll is the keep-alive)"
     )
   }
-  if (settings.connections !== undefined && (!Number.isInteger(settings.connections) || settings.connections < 1)) {
-    return invalid("connections", "must be a positive whole number")
-  }
-  return undefined
+  return checkLimits(provider, settings)
 }
 
 /** Whether the scope of a start has closed. */
@@ -141,6 +141,7 @@ export const make = (
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
     const pool = yield* scopedPool(settings)
+    const permits = yield* startPermits(settings)
     const appKey = Redacted.value(settings.appKey)
     const client: LivePersonClient = createLivePersonClient({
       baseUrl: settings.baseUrl,
@@ -302,7 +303,7 @@ export const make = (
         settings.retry
       ).pipe(Effect.mapError(refused))
 
-    const start = Effect.fn("LivePerson.start", { captureStackTrace: false })(function* (
+    const starting = Effect.fn("LivePerson.start", { captureStackTrace: false })(function* (
       request: StartRequest,
       emit: Emit
     ) {
@@ -373,6 +374,9 @@ export const make = (
         Effect.onExit((exit) => (Exit.isFailure(exit) && ender !== undefined ? ender.end : Effect.void))
       )
     })
+
+    // Every request of a start (availability, chat request, visitor name) counts as one start in flight.
+    const start = (request: StartRequest, emit: Emit) => permits.withPermit(starting(request, emit))
 
     return ChatProvider.of({ name: provider, capabilities: capabilities.liveperson, start })
   })

@@ -39,6 +39,8 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type CallFailure, call } from "../internal/call.ts"
+import type { Permits } from "../internal/gate.ts"
+import { checkLimits, startPermits } from "../internal/starts.ts"
 import { makePool, scopedPool, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
@@ -67,6 +69,8 @@ export interface SalesforceSettings {
   readonly retry?: RetryPolicy
   /** Most sockets for commands (everything but polls); default 128. */
   readonly connections?: number
+  /** Most chat starts talking to Salesforce at once (the others wait their turn); default 32. */
+  readonly startsInFlight?: number
   /** Most sockets for long polls, one held per chat; default 10,000. */
   readonly pollConnections?: number
   /** Per-request timeout of commands; default 15 s. Polls are abandoned after the server's `clientPollTimeout`. */
@@ -97,12 +101,11 @@ const checkSettings = (settings: SalesforceSettings): InvalidConfiguration | und
   if (!Number.isInteger(version) || version < 37) {
     return invalid("apiVersion", "must be a whole number, 37 or later (the handover needs ReconnectSession)")
   }
-  for (const field of ["connections", "pollConnections"] as const) {
-    const value = settings[field]
-    if (value !== undefined && (!Number.isInteger(value) || value < 1))
-      return invalid(field, "must be a positive whole number")
+  const { pollConnections } = settings
+  if (pollConnections !== undefined && (!Number.isInteger(pollConnections) || pollConnections < 1)) {
+    return invalid("pollConnections", "must be a positive whole number")
   }
-  return undefined
+  return checkLimits(provider, settings)
 }
 
 /** Failures of `GET System/SessionId`, before any chat exists. */
@@ -222,8 +225,8 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
   pollRate: chat.rate.perMinute
 })
 
-/** ChasitorInit, the poller, and the wait for the request's outcome. */
-const begin = (deps: ChatDeps, chat: Chat, init: ChasitorInit) =>
+/** ChasitorInit (a start in flight until answered), the poller, and the wait for the request's outcome. */
+const begin = (deps: ChatDeps, chat: Chat, init: ChasitorInit, permits: Permits) =>
   Effect.gen(function* () {
     yield* chat
       .sequenced(
@@ -233,7 +236,7 @@ const begin = (deps: ChatDeps, chat: Chat, init: ChasitorInit) =>
         // request is refused because the session already requested its chat.
         { refusedAsApplied: (failure) => failure.status === 400 }
       )
-      .pipe(Effect.mapError(refusedInit))
+      .pipe((effect) => permits.withPermit(effect), Effect.mapError(refusedInit))
     chat.state.pollerActive = true
     const fiber = yield* Effect.forkScoped(poller(deps, chat))
     chat.state.poller = fiber
@@ -271,6 +274,7 @@ export const make = (
     const clientWith = (pool: Agent) =>
       createSalesforceClient({ baseUrl: settings.baseUrl, apiVersion, ...transportOptions(pool) })
     const commandPool = yield* scopedPool(settings)
+    const permits = yield* startPermits(settings)
     const commands =
       commandPool === undefined
         ? createSalesforceClient({
@@ -311,13 +315,14 @@ export const make = (
           problem: "must be a Salesforce button id"
         })
       }
-      // A lost answer leaves an orphan session with no chat, which the server expires: retrying is safe.
+      // A lost answer leaves an orphan session with no chat, which the server expires: retrying is safe. The
+      // session and the chat request are a start in flight each; the wait for an agent to accept is not.
       const answer = yield* retryTransient(
         provider,
         "SessionId",
         call("SessionId", () => commands.GET("/System/SessionId", { params: { header: newSessionHeaders() } })),
         settings.retry
-      ).pipe(Effect.mapError(refusedSession))
+      ).pipe((effect) => permits.withPermit(effect), Effect.mapError(refusedSession))
       const created = decodeSessionId(answer.data)
       if (Either.isLeft(created)) {
         const detail = "the answer lacks id, key, affinityToken or clientPollTimeout"
@@ -347,7 +352,7 @@ export const make = (
         receiveQueueUpdates: settings.receiveQueueUpdates ?? true,
         isPost: true
       }
-      return yield* begin(deps, chat, init).pipe(Effect.onError(() => release(chat)))
+      return yield* begin(deps, chat, init, permits).pipe(Effect.onError(() => release(chat)))
     })
 
     return ChatProvider.of({ name: provider, capabilities: capabilities.salesforce, start })

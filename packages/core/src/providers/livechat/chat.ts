@@ -12,14 +12,16 @@ import type { ChatEvent } from "../../ChatEvent.ts"
 import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
 import type { ChatError, ProtocolError, ProviderUnavailable } from "../../Errors.ts"
 import { over, type PollOutcome } from "../../internal/cadence.ts"
-import { CallFailure, call } from "../../internal/call.ts"
+import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
-import type { Polling, PollScheduler } from "../../internal/pollScheduler.ts"
+import type { AnswerSink, Polling, PollScheduler, RequestPollable } from "../../internal/pollScheduler.ts"
 import { type RetryPolicy, retryTransient } from "../../Retry.ts"
-import { decodeKnown, type PollTarget, type RawEvent, readPending } from "./wire.ts"
+import { decodeKnown, type PollTarget, pendingOf, type RawEvent, readPending, requestPending } from "./wire.ts"
 
 const provider = "livechat" as const
 const noStackTrace = { captureStackTrace: false } as const
+const overNow = Effect.succeed(over)
+const operation = "get_pending_messages"
 
 /** What every chat of one adapter uses. */
 export interface LiveChatShared {
@@ -28,8 +30,8 @@ export interface LiveChatShared {
   readonly retry: RetryPolicy | undefined
   /** LiveChat closes a chat not polled for this long (ms). */
   readonly keepAlive: number
-  /** The outcome of a poll that found nothing new (its ceiling is the adapter's). */
-  readonly quiet: PollOutcome
+  /** The outcome of a poll that found nothing new (its ceiling is the adapter's), made once. */
+  readonly quiet: Effect.Effect<PollOutcome>
   readonly ceiling: number
   readonly clock: Clock.Clock
   /** Maps a failure that retries cannot fix to the error a person can act on. */
@@ -42,7 +44,7 @@ const isVisitorMessage = (raw: RawEvent): boolean => {
   return Option.isSome(known) && known.value.type === "message" && known.value.user_type === "visitor"
 }
 
-export class LiveChatChat implements RemoteChat, PollTarget {
+export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<PollOutcome> {
   readonly visitorId: string
   readonly #shared: LiveChatShared
   readonly #emit: Emit
@@ -103,24 +105,39 @@ export class LiveChatChat implements RemoteChat, PollTarget {
   }
 
   /**
-   * One poll, run by the adapter's poll driver whenever the cadence says. Transient failures are polled again soon,
-   * within the keep-alive budget; a session the provider no longer knows ends the chat; a gap past the keep-alive
-   * deadline is reported as a discontinuity. An empty page, the usual answer, allocates next to nothing beyond the
-   * request.
+   * One poll, started by the adapter's poll driver (outside any fiber) whenever the cadence says; the effect it
+   * answers with applies the answer on the driver's fiber. Transient failures are polled again soon, within the
+   * keep-alive budget; a session the provider no longer knows ends the chat; a gap past the keep-alive deadline is
+   * reported as a discontinuity. An empty page, the usual answer, allocates nothing beyond the request.
    */
-  get poll(): Effect.Effect<PollOutcome> {
-    if (this.#closedAtProvider) return Effect.succeed(over)
+  startPoll(to: AnswerSink<PollOutcome>): void {
+    if (this.#closedAtProvider) return to.answer(overNow)
     this.#rate.add(this.#shared.clock.unsafeCurrentTimeMillis())
-    return Effect.matchEffect(readPending(this.#shared.client, this, this.#cursor), {
-      onSuccess: (events) => this.#answered(events),
-      onFailure: (failure) => this.#failed(failure)
-    }).pipe(Effect.catchAllDefect((defect) => this.#crashed(defect)))
+    requestPending(this.#shared.client, this, this.#cursor).then(
+      (result) => to.answer(this.#outcome(answered(operation, result))),
+      (cause) => to.answer(this.#outcome(unanswered(operation, cause)))
+    )
+  }
+
+  /** What a poll's answer comes to (never throws: the poller must not die in a promise callback). */
+  #outcome(answer: Answer<unknown> | CallFailure): Effect.Effect<PollOutcome> {
+    try {
+      const events = answer instanceof CallFailure ? answer : pendingOf(answer)
+      if (!Array.isArray(events)) return this.#guarded(this.#failed(events))
+      return events.length === 0 ? this.#answered(events) : this.#guarded(this.#answered(events))
+    } catch (defect) {
+      return this.#crashed(defect)
+    }
+  }
+
+  #guarded(apply: Effect.Effect<PollOutcome>): Effect.Effect<PollOutcome> {
+    return Effect.catchAllDefect(apply, (defect) => this.#crashed(defect))
   }
 
   #answered(events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> {
     this.#lastSuccess = this.#shared.clock.unsafeCurrentTimeMillis()
     this.#gapReported = false
-    if (events.length === 0) return Effect.succeed(this.#shared.quiet)
+    if (events.length === 0) return this.#shared.quiet
     this.#agentActive = false
     const before = this.#cursor // a page of repeated deliveries is no news
     return Effect.map(

@@ -61,6 +61,22 @@ export interface PollTarget {
 }
 
 /**
+ * The `get_pending_messages` request after `after` (the whole log when undefined), as openapi-fetch makes it: the
+ * poll driver starts it outside any fiber (see `pollScheduler.ts`).
+ */
+export const requestPending = (client: LiveChatClient, target: PollTarget, after: number | undefined) =>
+  client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
+    params: {
+      path: { visitor_id: target.visitorId },
+      query: {
+        licence_id: target.licenceId,
+        secured_session_id: target.secret(),
+        ...(after === undefined ? {} : { last_message_id: after })
+      }
+    }
+  })
+
+/**
  * `get_pending_messages` after `after` (the whole log when undefined): the events, oldest first. An answer without
  * an events list fails with `ProtocolError`.
  */
@@ -69,32 +85,24 @@ export const readPending = (
   target: PollTarget,
   after: number | undefined
 ): Effect.Effect<Array<RawEvent>, CallFailure | ProtocolError> =>
-  call("get_pending_messages", () =>
-    client.GET("/visitors/{visitor_id}/chat/get_pending_messages", {
-      params: {
-        path: { visitor_id: target.visitorId },
-        query: {
-          licence_id: target.licenceId,
-          secured_session_id: target.secret(),
-          ...(after === undefined ? {} : { last_message_id: after })
-        }
-      }
-    })
-  ).pipe(Effect.flatMap(oldestFirst))
+  Effect.flatMap(
+    call("get_pending_messages", () => requestPending(client, target, after)),
+    (answer) => {
+      const outcome = pendingOf(answer)
+      return Array.isArray(outcome) ? Effect.succeed(outcome) : Effect.fail(outcome)
+    }
+  )
 
-const oldestFirst = (answer: Answer<unknown>): Effect.Effect<Array<RawEvent>, ProtocolError> => {
+/** The events of a `get_pending_messages` answer, oldest first; `ProtocolError` without an events list. */
+export const pendingOf = (answer: Answer<unknown>): Array<RawEvent> | ProtocolError => {
   const events = eventsOf(answer.data)
   if (events === undefined) {
-    return Effect.fail(
-      new ProtocolError({
-        provider: "livechat",
-        operation: "get_pending_messages",
-        detail: "the answer has no events list"
-      })
-    )
+    return new ProtocolError({
+      provider: "livechat",
+      operation: "get_pending_messages",
+      detail: "the answer has no events list"
+    })
   }
   // The array is the freshly parsed answer's own, so it is handed on as it is when there is nothing to sort.
-  return Effect.succeed(
-    events.length < 2 ? (events as Array<RawEvent>) : [...events].sort((a, b) => a.message_id - b.message_id)
-  )
+  return events.length < 2 ? (events as Array<RawEvent>) : [...events].sort((a, b) => a.message_id - b.message_id)
 }
