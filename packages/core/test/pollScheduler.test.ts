@@ -3,7 +3,7 @@
  * serves every chat, that closing a chat's scope stops its polling at once, and what a session reports as its budget.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Metric, Schedule, Scope, Supervisor, TestClock } from "effect"
+import { Deferred, Effect, Exit, Logger, Metric, Schedule, Scope, Supervisor, TestClock } from "effect"
 import { cadence, over, type PollOutcome } from "../src/internal/cadence.ts"
 import { PollRate } from "../src/internal/pollRate.ts"
 import * as PollScheduler from "../src/internal/pollScheduler.ts"
@@ -215,6 +215,198 @@ describe("poll driver", () => {
       yield* TestClock.adjust("5 seconds")
       assert.strictEqual(ran, 4, "no poll after the close")
       assert.strictEqual(polls.size(), 0)
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+})
+
+/** Lets promise callbacks (a request poll's answer) run: real time, whatever the TestClock says. */
+const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
+
+/** A supervisor that counts the fibers started under it. */
+class CountingSupervisor extends Supervisor.AbstractSupervisor<number> {
+  started = 0
+  get value() {
+    return Effect.sync(() => this.started)
+  }
+  override onStart() {
+    this.started += 1
+  }
+}
+
+/** A request poll whose requests the test answers by hand; `sink()` is where the poll in flight answers. */
+const manualPoll = () => {
+  let to: PollScheduler.AnswerSink<unknown> | undefined
+  let started = 0
+  return {
+    poll: {
+      startPoll(sink: PollScheduler.AnswerSink<unknown>) {
+        started += 1
+        to = sink
+      }
+    },
+    started: () => started,
+    sink: () => {
+      const current = to
+      to = undefined
+      assert.isDefined(current, "a poll is in flight")
+      return current as PollScheduler.AnswerSink<unknown>
+    }
+  }
+}
+
+describe("poll driver: request polls (no fiber per poll)", () => {
+  it.effect("a thousand chats poll and apply their answers on the driver alone: no fiber per poll", () =>
+    Effect.gen(function* () {
+      const supervisor = new CountingSupervisor()
+      const scope = yield* Scope.make()
+      let answered = 0
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope), Effect.supervised(supervisor))
+      const chat = {
+        startPoll(to: PollScheduler.AnswerSink<unknown>) {
+          void Promise.resolve().then(() =>
+            to.answer(
+              Effect.sync(() => {
+                answered += 1
+              })
+            )
+          )
+        }
+      }
+      for (let i = 0; i < 1_000; i++) polls.add(chat, Schedule.spaced("2 seconds"))
+      yield* settle
+      assert.strictEqual(answered, 1_000, "every chat polled once at once, its answer applied")
+      const fibersAfterFirst = supervisor.started
+      for (let round = 0; round < 3; round++) {
+        yield* TestClock.adjust("2 seconds")
+        yield* settle
+      }
+      assert.strictEqual(answered, 4_000)
+      // The driver's own wake-ups race a sleep against its latch (two fibers each), whatever the number of chats.
+      assert.isAtMost(supervisor.started - fibersAfterFirst, 3 * 2 * 4, "no fiber per poll")
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
+  it.effect("the cadence is fed each answer's value and steps at the time the poll started", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope))
+      const chat = manualPoll()
+      const starts: Array<number> = []
+      const fed: Array<PollOutcome> = []
+      polls.add(
+        chat.poll,
+        cadence(pauses).pipe(
+          Schedule.tapInput((outcome: PollOutcome) => Effect.sync(() => fed.push(outcome))),
+          Schedule.tapOutput(() => Effect.map(TestClock.currentTimeMillis, (now) => starts.push(now)))
+        )
+      )
+      yield* settle
+      assert.strictEqual(chat.started(), 1)
+      yield* TestClock.adjust("700 millis") // a slow answer
+      chat.sink().answer(Effect.succeed(agent))
+      yield* settle
+      assert.deepStrictEqual(fed, [agent])
+      yield* TestClock.adjust("300 millis") // 1 s after the first poll started: the active pause
+      yield* settle
+      assert.strictEqual(chat.started(), 2, "polled again 1 s after the previous poll started")
+      chat.sink().answer(Effect.map(Effect.succeed(quiet), (outcome) => outcome)) // an effect, not a plain value
+      yield* settle
+      assert.deepStrictEqual(fed, [agent, quiet])
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
+  it.effect("an answer wakes a driver that sleeps for long, without any clock step", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope))
+      const chat = manualPoll()
+      let applied = false
+      polls.add(chat.poll, Schedule.spaced("10 seconds"))
+      yield* settle
+      const sink = chat.sink()
+      setTimeout(
+        () =>
+          sink.answer(
+            Effect.sync(() => {
+              applied = true
+            })
+          ),
+        20
+      )
+      yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 80)))
+      assert.isTrue(applied, "applied before the next poll is due")
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
+  it.effect("closing a chat's polling drops its answer in flight: it is never applied", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const polls = yield* PollScheduler.make().pipe(Scope.extend(scope))
+      const chat = manualPoll()
+      let applied = false
+      const polling = polls.add(chat.poll, Schedule.spaced("1 second"))
+      yield* settle
+      const sink = chat.sink()
+      yield* polling.close()
+      sink.answer(
+        Effect.sync(() => {
+          applied = true
+        })
+      )
+      yield* settle
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      assert.isFalse(applied)
+      assert.strictEqual(chat.started(), 1, "no poll after the close")
+      assert.strictEqual(polls.size(), 0)
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
+  it.effect("a start that throws or an answer that dies stops that chat only, and is logged", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        logged.push(String(message))
+      })
+      const polls = yield* PollScheduler.make().pipe(
+        Scope.extend(scope),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      let healthy = 0
+      polls.add(
+        {
+          startPoll() {
+            throw new Error("broken request")
+          }
+        },
+        Schedule.spaced("1 second")
+      )
+      polls.add({ startPoll: (to) => to.answer(Effect.die("broken answer")) }, Schedule.spaced("1 second"))
+      polls.add(
+        {
+          startPoll: (to) =>
+            to.answer(
+              Effect.sync(() => {
+                healthy += 1
+              })
+            )
+        },
+        Schedule.spaced("1 second")
+      )
+      for (let second = 0; second < 3; second++) {
+        yield* settle
+        yield* TestClock.adjust("1 second")
+      }
+      yield* settle
+      assert.strictEqual(polls.size(), 1)
+      assert.strictEqual(healthy, 4)
+      assert.strictEqual(logged.filter((line) => line.includes("no longer polled")).length, 2)
       yield* Scope.close(scope, Exit.void)
     })
   )

@@ -278,7 +278,8 @@ describe("Salesforce adapter", () => {
         { ...base, orgId: "00D-bad" },
         { ...base, buttonId: "" },
         { ...base, apiVersion: 36 },
-        { ...base, connections: 0 }
+        { ...base, connections: 0 },
+        { ...base, startsInFlight: 1.5 }
       ].map((settings) => Effect.flip(Effect.scoped(Salesforce.make(settings))).pipe(Effect.map((e) => e.field)))
       assert.deepStrictEqual(yield* Effect.all(fields), [
         "baseUrl",
@@ -286,7 +287,8 @@ describe("Salesforce adapter", () => {
         "orgId",
         "buttonId",
         "apiVersion",
-        "connections"
+        "connections",
+        "startsInFlight"
       ])
       const routing = yield* Effect.flip(
         Effect.scoped(Session.open({ visitorName: "Ada", routing: "not a button" }))

@@ -167,8 +167,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 const abortReason = (signal: AbortSignal): Error => (signal.reason ?? new errors.RequestAbortedError()) as Error
 
 /**
- * A path and query that `new URL` leaves exactly as they are: URL code points only (no space, `#`, `\\`, quotes,
- * brackets...), and no `.` segment, plain or percent-encoded, which it would resolve.
+ * A path and query that `new URL` leaves exactly as they are: URL code points only (no space, `#`, `\`, quotes,
+ * brackets...), no `.` segment, plain or percent-encoded, which it would resolve, and no empty query (it drops the
+ * `?`).
  */
 const plainPath = /^\/[\w\-.~%!$&()*+,;=:@/?]*$/
 const dotSegment = /\/(\.|%2e)/i
@@ -185,7 +186,7 @@ export class Targets {
     const origin = this.#origin
     if (origin !== undefined && url.startsWith(origin) && url.charCodeAt(origin.length) === 0x2f) {
       const path = url.slice(origin.length)
-      if (plainPath.test(path) && !dotSegment.test(path)) return { origin, path }
+      if (plainPath.test(path) && !dotSegment.test(path) && !path.endsWith("?")) return { origin, path }
     }
     const parsed = new URL(url)
     this.#origin = parsed.origin

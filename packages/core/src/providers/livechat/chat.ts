@@ -111,7 +111,10 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
    * reported as a discontinuity. An empty page, the usual answer, allocates nothing beyond the request.
    */
   startPoll(to: AnswerSink<PollOutcome>): void {
-    if (this.#closedAtProvider) return to.answer(overNow)
+    if (this.#closedAtProvider) {
+      to.answer(overNow)
+      return
+    }
     this.#rate.add(this.#shared.clock.unsafeCurrentTimeMillis())
     requestPending(this.#shared.client, this, this.#cursor).then(
       (result) => to.answer(this.#outcome(answered(operation, result))),
