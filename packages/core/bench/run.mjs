@@ -226,6 +226,8 @@ if (parts.includes(3)) {
         "longpoll.mjs",
         [JSON.stringify({ url: sim.info.url, settings: sim.info.settings }), variant, String(chats)],
         {
+          // LONGPOLL_FLAGS="--trace-gc ...": Node flags for the client processes (to see what their tail is made of).
+          execArgv: (process.env.LONGPOLL_FLAGS ?? "").split(" ").filter(Boolean),
           onMessage: async (message, child) => {
             if (message.type === "ready") await sim.ask("accept", "accepted")
             if (message.type === "connected") {

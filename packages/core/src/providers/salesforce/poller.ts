@@ -13,7 +13,7 @@
 import { sessionHeaders } from "@switchboard/client-salesforce"
 import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
 import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
-import { CallFailure, call } from "../../internal/call.ts"
+import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
 import { defaultRetryPolicy, retryTransient } from "../../Retry.ts"
 import { type Chat, type ChatDeps, provider, type Terminal, unavailable } from "./chat.ts"
 import { decodeEntry, decodeEnvelope, type Entry, type Envelope, waitSeconds } from "./wire.ts"
@@ -87,34 +87,43 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
     Effect.raceFirst(Effect.map(effect, Option.some), Effect.as(chat.wanted.await, Option.none<A>()))
 
   /**
-   * One long poll. A handover aborts it through `state.abortPoll` (no race of fibers per poll: at hundreds of
-   * deliveries a second that was a good part of the poller's own cost, bench/ part 3); so does interruption.
+   * One long poll: one `Effect.async` around the request's promise, so that a poll held for seconds keeps the
+   * request and a callback or two, not the frames of a chain of effects (a poll's state stays alive until the next
+   * message, which made it most of what each scavenge copied in bench/ part 3). A handover aborts it through
+   * `state.abortPoll` (no race of fibers per poll); so does interruption.
    */
-  const pollOnce = Effect.suspend(() => {
-    const query = { ack: state.ack }
-    const header = sessionHeaders(chat.session())
+  const request = Effect.async<Answer<unknown> | CallFailure>((resume) => {
     const controller = new AbortController()
     const abort = () => controller.abort()
+    const settled = (outcome: Answer<unknown> | CallFailure) => {
+      if (state.abortPoll === abort) state.abortPoll = undefined
+      resume(Effect.succeed(outcome))
+    }
     state.abortPoll = abort
-    const poll = call("Messages", () =>
-      deps.polls.GET("/System/Messages", { params: { query, header }, signal: controller.signal })
-    ).pipe(
-      Effect.onInterrupt(() => Effect.sync(abort)),
-      Effect.ensuring(
-        Effect.sync(() => {
-          if (state.abortPoll === abort) state.abortPoll = undefined
-        })
+    deps.polls
+      .GET("/System/Messages", {
+        params: { query: { ack: state.ack }, header: sessionHeaders(chat.session()) },
+        signal: controller.signal
+      })
+      .then(
+        (result) => settled(answered("Messages", result)),
+        (cause) => settled(unanswered("Messages", cause))
       )
-    )
-    return deps.pollTimeoutMillis === undefined
-      ? poll
-      : poll.pipe(
-          Effect.timeoutFail({
+    return Effect.sync(() => {
+      if (state.abortPoll === abort) state.abortPoll = undefined
+      abort()
+    })
+  })
+  const pollOnce =
+    deps.pollTimeoutMillis === undefined
+      ? request
+      : request.pipe(
+          Effect.timeoutTo({
             duration: Duration.millis(deps.pollTimeoutMillis),
+            onSuccess: (outcome): Answer<unknown> | CallFailure => outcome,
             onTimeout: () => new CallFailure({ operation: "Messages", code: "POLL_TIMEOUT" })
           })
         )
-  })
 
   const handle = (entry: Entry): Effect.Effect<void> => {
     switch (entry.type) {
@@ -243,12 +252,12 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       }
       const epoch = state.epoch
       yield* chat.rate.record
-      const result = yield* Effect.either(pollOnce)
+      const result = yield* pollOnce
       // Abandoned for a handover (an answer that made it first is still processed: its entries are acknowledged).
-      if (Either.isLeft(result) && state.handoverRequested) continue
+      if (result instanceof CallFailure && state.handoverRequested) continue
       const at = yield* Clock.currentTimeMillis
-      if (Either.isLeft(result)) {
-        const failure = result.left
+      if (result instanceof CallFailure) {
+        const failure = result
         if (failure.status === 503) {
           yield* chat.affinityChanged(epoch)
           continue
@@ -269,7 +278,7 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       }
       lastAnswer = at
       failures = 0
-      const answer = result.right
+      const answer = result
       if (answer.response.status === 204 || answer.data === undefined) {
         if (state.resyncPending) yield* finishResync(false)
         continue
