@@ -116,7 +116,15 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
       return
     }
     this.#rate.add(this.#shared.clock.unsafeCurrentTimeMillis())
-    requestPending(this.#shared.client, this, this.#cursor).then(
+    let request: ReturnType<typeof requestPending>
+    try {
+      request = requestPending(this.#shared.client, this, this.#cursor)
+    } catch (cause) {
+      // A request that could not even be made is a failed poll, polled again like one (as `Effect.tryPromise` did).
+      to.answer(this.#outcome(unanswered(operation, cause)))
+      return
+    }
+    request.then(
       (result) => to.answer(this.#outcome(answered(operation, result))),
       (cause) => to.answer(this.#outcome(unanswered(operation, cause)))
     )
