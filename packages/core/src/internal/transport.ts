@@ -10,6 +10,39 @@
 import { Duration, Effect, type Scope } from "effect"
 import { Agent, type Dispatcher, errors } from "undici"
 
+/**
+ * What the light transport uses of an `AbortSignal`, and its `abort`: one small object per long poll instead of
+ * Node's `AbortController` and `AbortSignal` (an event target each, with its listener map), held as long as the poll.
+ * Only for requests on this transport: a custom `fetch` needs a real `AbortSignal`.
+ */
+export class LightAbort {
+  aborted = false
+  reason: unknown = undefined
+  #listener: { handleEvent(): void } | undefined = undefined
+
+  /** Itself, typed as what openapi-fetch's `signal` option takes. */
+  get signal(): AbortSignal {
+    return this as unknown as AbortSignal
+  }
+
+  addEventListener(_type: "abort", listener: { handleEvent(): void }): void {
+    this.#listener = listener
+  }
+
+  removeEventListener(_type: "abort", listener: { handleEvent(): void }): void {
+    if (this.#listener === listener) this.#listener = undefined
+  }
+
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = new DOMException("This operation was aborted", "AbortError")
+    const listener = this.#listener
+    this.#listener = undefined
+    listener?.handleEvent()
+  }
+}
+
 /** The fields openapi-fetch sets and reads on a request. */
 export class LightRequest {
   readonly url: string

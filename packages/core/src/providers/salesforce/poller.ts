@@ -14,6 +14,7 @@ import { sessionHeaders } from "@switchboard/client-salesforce"
 import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
 import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
 import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
+import { LightAbort } from "../../internal/transport.ts"
 import { defaultRetryPolicy, retryTransient } from "../../Retry.ts"
 import { type Chat, type ChatDeps, provider, type Terminal, unavailable } from "./chat.ts"
 import { decodeEntry, decodeEnvelope, type Entry, type Envelope, waitSeconds } from "./wire.ts"
@@ -89,11 +90,13 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
   /**
    * One long poll: one `Effect.async` around the request's promise, so that a poll held for seconds keeps the
    * request and a callback or two, not the frames of a chain of effects (a poll's state stays alive until the next
-   * message, which made it most of what each scavenge copied in bench/ part 3). A handover aborts it through
-   * `state.abortPoll` (no race of fibers per poll); so does interruption.
+   * message, which made it most of what each scavenge copied in bench/ part 3). It registers no canceller, which
+   * would wrap every poll in an interruption handler: a handover aborts the poll through `state.abortPoll`, and so
+   * does the poller's finalizer when the poller is interrupted, and the timeout of a custom `fetch`.
    */
   const request = Effect.async<Answer<unknown> | CallFailure>((resume) => {
-    const controller = new AbortController()
+    // The light transport takes a light abort handle; a custom fetch needs a real AbortSignal.
+    const controller = deps.pollTimeoutMillis === undefined ? new LightAbort() : new AbortController()
     const abort = () => controller.abort()
     const settled = (outcome: Answer<unknown> | CallFailure) => {
       if (state.abortPoll === abort) state.abortPoll = undefined
@@ -109,10 +112,6 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
         (result) => settled(answered("Messages", result)),
         (cause) => settled(unanswered("Messages", cause))
       )
-    return Effect.sync(() => {
-      if (state.abortPoll === abort) state.abortPoll = undefined
-      abort()
-    })
   })
   const pollOnce =
     deps.pollTimeoutMillis === undefined
@@ -121,7 +120,10 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
           Effect.timeoutTo({
             duration: Duration.millis(deps.pollTimeoutMillis),
             onSuccess: (outcome): Answer<unknown> | CallFailure => outcome,
-            onTimeout: () => new CallFailure({ operation: "Messages", code: "POLL_TIMEOUT" })
+            onTimeout: () => {
+              state.abortPoll?.()
+              return new CallFailure({ operation: "Messages", code: "POLL_TIMEOUT" })
+            }
           })
         )
 
@@ -315,6 +317,8 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
     Effect.ensuring(
       Effect.sync(() => {
         state.pollerActive = false
+        // Interrupted with a poll held: abort it (the poll itself registers no canceller, see `request`).
+        state.abortPoll?.()
         chat.ready.unsafeOpen()
       })
     ),
