@@ -1,9 +1,12 @@
 /**
  * The transport's URL split: whatever the shortcut, the dispatcher gets the origin and path `new URL` gives (what
- * `undici.request` and fetch send), dot segments resolved and special characters encoded.
+ * `undici.request` and fetch send), dot segments resolved and special characters encoded. And the light abort
+ * handle of long polls: it aborts a request held by the server, as an AbortSignal would.
  */
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
-import { Targets } from "../src/internal/transport.ts"
+import { LightAbort, LightRequest, lightFetch, makePool, Targets } from "../src/internal/transport.ts"
 
 const byUrl = (url: string) => {
   const parsed = new URL(url)
@@ -53,6 +56,43 @@ describe("transport: URL split", () => {
       for (let j = 0; j < length; j++) tail += alphabet[next() % alphabet.length]
       const url = `http://localhost:3000${tail}`
       assert.deepStrictEqual(targets.split(url), byUrl(url), url)
+    }
+  })
+})
+
+describe("transport: light abort handle", () => {
+  it("aborts a request the server holds, and one aborted before it was sent, with an AbortError", async () => {
+    const held: Array<() => void> = []
+    const server: Server = createServer((_request, response) => {
+      held.push(() => response.end())
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const pool = makePool({ connections: 4 })
+    const fetch = lightFetch(pool)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/System/Messages?ack=-1`
+    try {
+      const abort = new LightAbort()
+      const pending = fetch(new LightRequest(url, { signal: abort.signal }))
+      while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+      abort.abort()
+      const error = await pending.then(
+        () => undefined,
+        (cause: unknown) => cause
+      )
+      assert.strictEqual((error as Error | undefined)?.name, "AbortError")
+      abort.abort() // idempotent
+
+      const early = new LightAbort()
+      early.abort()
+      const refused = await fetch(new LightRequest(url, { signal: early.signal })).then(
+        () => undefined,
+        (cause: unknown) => cause
+      )
+      assert.strictEqual((refused as Error | undefined)?.name, "AbortError")
+    } finally {
+      for (const answer of held) answer()
+      await pool.close()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })
