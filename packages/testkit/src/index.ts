@@ -1,1 +1,4 @@
+export * from "./classify.ts"
+export * from "./hostile-proxy.ts"
 export * from "./recording-server.ts"
+export * from "./rss.ts"
