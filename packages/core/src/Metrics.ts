@@ -9,6 +9,10 @@
  * - `switchboard_session_poll_rate`: each session's poll budget in requests per minute, one sample per session and
  *   minute (the same figure `ChatSession.pollRate` gives). A LiveChat chat polls 12–60 times a minute; a Salesforce
  *   long poll about once per `clientPollTimeout` while nothing happens.
+ * - `switchboard_ambiguous_starts_total`: chat requests sent again after an attempt whose answer was lost after it
+ *   may have reached the provider. Where the protocol has no idempotency key (LivePerson's `chat/request`), each
+ *   may have left a chat in the provider's queue that only its own inactivity timeout ends (the visitor gets the
+ *   chat of the attempt that was answered).
  *
  * @example
  * ```ts
@@ -20,6 +24,11 @@ import type { ProviderName } from "./Errors.ts"
 
 export const pollRequests = Metric.counter("switchboard_poll_requests_total", {
   description: "Poll requests made to the chat provider",
+  incremental: true
+})
+
+export const ambiguousStarts = Metric.counter("switchboard_ambiguous_starts_total", {
+  description: "Chat requests sent again after an attempt that may have created a chat whose answer was lost",
   incremental: true
 })
 

@@ -195,7 +195,13 @@ class SessionImpl implements ChatSession {
     if (event.type === "connected") this.#agentConnected = true
     this.#log.append(event)
     if (event.type === "connected" || event.type === "ended") this.#agentGate?.open()
-    return this.#setState(reduce(this.#current, event))
+    const state = this.#setState(reduce(this.#current, event))
+    // An end the provider did not make (polls that kept failing, a refusal we gave up on) leaves the chat open
+    // there: end it now, in the background (the adapter emitting this must not wait for its own poller to stop),
+    // rather than when the caller's scope closes, which may be much later.
+    return event.type === "ended" && event.reason === "error" && this.#remote !== undefined
+      ? Effect.zipRight(state, Effect.asVoid(Effect.forkIn(this.end, this.#scope)))
+      : state
   }
 
   #closed(operation: string): ChatClosed {

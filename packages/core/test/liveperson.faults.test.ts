@@ -418,10 +418,10 @@ describe("LivePerson adapter: malformed payloads never crash", () => {
   )
 
   it.scopedLive(
-    "a chat resource that stays malformed ends the session (error), and the chat is still ended at LivePerson",
+    "a chat resource that stays malformed ends the session (error) within the chat timeout, and the chat is still ended at LivePerson",
     () =>
       Effect.gen(function* () {
-        const sim = yield* simulator()
+        const sim = yield* simulator({ liveperson: { chatTimeoutSeconds: 4 } })
         const proxy = yield* proxyFor(sim)
         const ended = yield* Effect.scoped(
           Effect.gen(function* () {

@@ -4,8 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { createLivePersonClient, parseChatLocation } from "@switchboard/client-liveperson"
-import { Chunk, ConfigProvider, Effect, Fiber, Layer, Option, Redacted, Stream } from "effect"
+import { Chunk, ConfigProvider, Effect, Fiber, Layer, Metric, Option, Redacted, Stream, SubscriptionRef } from "effect"
 import type { ChatEvent } from "../src/ChatEvent.ts"
+import * as Metrics from "../src/Metrics.ts"
 import * as LivePerson from "../src/providers/LivePerson.ts"
 import * as Session from "../src/Session.ts"
 import {
@@ -360,10 +361,12 @@ describe("LivePerson adapter: start failures", () => {
     })
   )
 
-  it.scopedLive("the chat request is repeated only when it cannot have reached LivePerson", () =>
+  it.scopedLive("the chat request is retried like every call; a retry after a lost answer is counted", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ liveperson: { chatTimeoutSeconds: 1 } })
-      // A 503 answered before the request was applied: repeated, one chat.
+      const ambiguous = Metric.taggedWithLabels(Metrics.ambiguousStarts, Metrics.providerTags.liveperson)
+      const before = (yield* Metric.value(ambiguous)).count
+      // A 503 answered before the request was applied: repeated, one chat, nothing ambiguous.
       sim.faults.add({
         provider: "liveperson",
         operation: "requestChat",
@@ -374,18 +377,25 @@ describe("LivePerson adapter: start failures", () => {
       })
       yield* Session.open({ visitorName: "Ada" }).pipe(Effect.scoped, Effect.provide(fixture.layer(sim)))
       assert.strictEqual(sim.hub.list({ provider: "liveperson" }).length, 1)
-      // An answer lost after the request was applied: not repeated (a second chat would be opened).
+      assert.strictEqual((yield* Metric.value(ambiguous)).count, before)
+      // An answer lost after the request was applied: the visitor still gets a chat (the retry's), and the retry is
+      // counted, since the lost attempt left a chat nobody can end.
       sim.faults.add({ provider: "liveperson", operation: "requestChat", dropRate: 1, times: 1 })
-      const error = yield* open(sim)
-      assert.strictEqual(error._tag, "ProviderUnavailable")
-      assert.include(error.message, "requestChat failed 1 time")
-      assert.strictEqual(sim.hub.list({ provider: "liveperson" }).length, 2, "exactly one more chat")
-      // That chat's URI never arrived, so it cannot be ended: nobody polls it and LivePerson times it out.
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* Session.open({ visitorName: "Ada" })
+          assert.strictEqual((yield* SubscriptionRef.get(session.state)).status, "queued")
+        })
+      ).pipe(Effect.provide(fixture.layer(sim)))
+      assert.strictEqual((yield* Metric.value(ambiguous)).count, before + 1)
+      assert.strictEqual(sim.hub.list({ provider: "liveperson" }).length, 3, "the orphan and the visitor's chat")
+      // The orphan's URI never arrived, so it cannot be ended: nobody polls it and LivePerson times it out.
       yield* eventually(
         () => sim.hub.list({ provider: "liveperson" }).every((chat) => chat.state === "ended"),
         "the orphan's timeout"
       )
       assert.strictEqual(sim.hub.list({ provider: "liveperson" })[1]?.endedBy, "timeout")
+      assert.strictEqual(sim.hub.list({ provider: "liveperson" })[2]?.endedBy, "visitor")
       assertClean(sim)
     })
   )

@@ -99,6 +99,7 @@ const checkSettings = (settings: LiveChatSettings) => {
 const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
   if (failure._tag === "ProviderUnavailable") return failure
   const { status, operation } = failure
+  if (failure.malformed !== undefined) return new ProtocolError({ provider, operation, detail: failure.malformed })
   if (status === 401) return new Unauthorized({ provider, operation, status, detail: "check the licence id" })
   if (status === 404) return new SessionExpired({ provider, operation, status })
   return new ProtocolError({ provider, operation, detail: `unexpected HTTP ${status}` })
@@ -139,6 +140,7 @@ export const make = (
       licenceId: licence_id,
       retry: settings.retry,
       keepAlive,
+      giveUpAfter: keepAlive - pauses.normal,
       ceiling,
       quiet: Effect.succeed({ _tag: "Answered", news: false, agentActive: false, ceiling }),
       clock: yield* Effect.clock,

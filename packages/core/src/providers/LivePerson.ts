@@ -18,7 +18,7 @@ import {
   parseChatLocation,
   putOverride
 } from "@switchboard/client-liveperson"
-import { Config, Duration, Effect, Either, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Config, Duration, Effect, Either, Exit, Layer, Metric, Option, Redacted, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
 import {
@@ -32,6 +32,7 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
+import { ambiguousStarts, providerTags } from "../Metrics.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
@@ -163,6 +164,7 @@ export const make = (
     const refused = (failure: CallFailure | ProviderUnavailable): ChatError => {
       if (failure._tag === "ProviderUnavailable") return failure
       const { status, operation } = failure
+      if (failure.malformed !== undefined) return new ProtocolError({ provider, operation, detail: failure.malformed })
       const message = errorMessage(failure.body, scrub)
       if (status === 401 || status === 403) {
         return new Unauthorized({
@@ -227,9 +229,12 @@ export const make = (
       )
 
     /**
-     * `POST chat/request` creates a chat per call, so an attempt is repeated only when it certainly did not reach
-     * LivePerson: the connection was refused, or a 429/503 answered before anything was applied. Each attempt runs
-     * uninterruptibly, so a chat it created is always known to `created` (and ended when the start fails).
+     * `POST chat/request` creates a chat per call and has no idempotency key, so an attempt whose answer was lost
+     * may have left a chat at LivePerson that nobody can end (its URI was in the lost answer). The visitor is served
+     * first: the request is retried like any other call, and each retry after such an attempt is counted in
+     * `switchboard_ambiguous_starts_total` (the orphan, if any, times out after LivePerson's `chatTimeout`). Each
+     * attempt runs uninterruptibly, so a chat it created is always known to `created` (and ended when the start
+     * fails).
      */
     const requestChat = <R>(
       body: { readonly request: Record<string, unknown> },
@@ -259,10 +264,14 @@ export const make = (
           })
         )
       )
-      return Effect.retry(attempt, {
-        schedule: transientSchedule(settings.retry),
-        while: (failure) => !failure.maybeApplied
-      }).pipe(
+      const counted = attempt.pipe(
+        Effect.tapError((failure) =>
+          failure.retryable && failure.maybeApplied
+            ? Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.liveperson), 1)
+            : Effect.void
+        )
+      )
+      return Effect.retry(counted, transientSchedule(settings.retry)).pipe(
         Effect.catchAll((failure) =>
           Effect.fail(
             failure.retryable
@@ -271,11 +280,7 @@ export const make = (
                   operation: "requestChat",
                   attempts,
                   ...(failure.status === undefined ? {} : { lastStatus: failure.status }),
-                  ...(failure.maybeApplied
-                    ? { detail: "the chat request may have reached LivePerson, so it was not repeated" }
-                    : failure.status === undefined
-                      ? { detail: failure.code ?? "no answer" }
-                      : {})
+                  ...(failure.status === undefined ? { detail: failure.code ?? "no answer" } : {})
                 })
               : refused(failure)
           )

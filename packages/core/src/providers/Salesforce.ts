@@ -111,6 +111,9 @@ const checkSettings = (settings: SalesforceSettings): InvalidConfiguration | und
 /** Failures of `GET System/SessionId`, before any chat exists. */
 const refusedSession = (failure: CallFailure | ProviderUnavailable): ChatError => {
   if (failure._tag === "ProviderUnavailable") return failure
+  if (failure.malformed !== undefined) {
+    return new ProtocolError({ provider, operation: "SessionId", detail: failure.malformed })
+  }
   const { status } = failure
   if (status === 401 || status === 403) return new Unauthorized({ provider, operation: "SessionId", status })
   if (status === 400) {
@@ -133,6 +136,9 @@ const refusedSession = (failure: CallFailure | ProviderUnavailable): ChatError =
 /** Failures of ChasitorInit: the body is ours and well-formed, so a refusal is about the org, deployment or button. */
 const refusedInit = (failure: CallFailure | ProviderUnavailable): ChatError => {
   if (failure._tag === "ProviderUnavailable") return failure
+  if (failure.malformed !== undefined) {
+    return new ProtocolError({ provider, operation: "ChasitorInit", detail: failure.malformed })
+  }
   const { status } = failure
   if (status === 400 || status === 401) {
     const detail = "check orgId, deploymentId and the button id"

@@ -30,6 +30,11 @@ export interface LiveChatShared {
   readonly retry: RetryPolicy | undefined
   /** LiveChat closes a chat not polled for this long (ms). */
   readonly keepAlive: number
+  /**
+   * Polls that keep failing end the chat once this long passed since the last good answer (ms): the keep-alive less
+   * one retry pause, so the chat ends before LiveChat's own deadline could pass unseen.
+   */
+  readonly giveUpAfter: number
   /** The outcome of a poll that found nothing new (its ceiling is the adapter's), made once. */
   readonly quiet: Effect.Effect<PollOutcome>
   readonly ceiling: number
@@ -38,10 +43,21 @@ export interface LiveChatShared {
   readonly refused: (failure: CallFailure | ProviderUnavailable) => ChatError
 }
 
-/** `message` from the visitor, as `decodeKnown` reads it. */
-const isVisitorMessage = (raw: RawEvent): boolean => {
-  const known = decodeKnown(raw)
-  return Option.isSome(known) && known.value.type === "message" && known.value.user_type === "visitor"
+/**
+ * The visitor's messages sent through `send_message`, counted in a whole log: the visitor messages after the first
+ * `agent_details`. The session sends only once an agent has joined, while the welcome message belongs to the start,
+ * before any agent: whether a server echoes it (reference §3.3, §3.7 leave it open) then changes nothing.
+ */
+const sentInLog = (events: ReadonlyArray<RawEvent>): number => {
+  let agentJoined = false
+  let sent = 0
+  for (const raw of events) {
+    const known = decodeKnown(raw)
+    if (Option.isNone(known)) continue
+    if (known.value.type === "agent_details") agentJoined = true
+    else if (agentJoined && known.value.type === "message" && known.value.user_type === "visitor") sent += 1
+  }
+  return sent
 }
 
 export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<PollOutcome> {
@@ -53,15 +69,14 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   readonly #rate = new PollRate(provider)
   /** The last event id applied: the `last_message_id` of the next poll. */
   #cursor: number | undefined = undefined
-  /** Visitor messages known to be in the log (the welcome message is number 1), for the echo check of `send`. */
-  #delivered = 1
+  /** Messages this chat has sent and seen accepted, for the echo check of `send` (see `sentInLog`). */
+  #delivered = 0
   #agent: string | undefined = undefined
   /** Set while the answer being applied shows the agent at work. */
   #agentActive = false
   /** The chat is over at the provider (closed by either side): no more polls, no close request. */
   #closedAtProvider = false
   #lastSuccess: number
-  #gapReported = false
   #polling: Polling | undefined = undefined
 
   constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, emit: Emit) {
@@ -106,9 +121,9 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
 
   /**
    * One poll, started by the adapter's poll driver (outside any fiber) whenever the cadence says; the effect it
-   * answers with applies the answer on the driver's fiber. Transient failures are polled again soon, within the
-   * keep-alive budget; a session the provider no longer knows ends the chat; a gap past the keep-alive deadline is
-   * reported as a discontinuity. An empty page, the usual answer, allocates nothing beyond the request.
+   * answers with applies the answer on the driver's fiber. Failed polls (no answer, 5xx, an unreadable answer) are
+   * polled again soon, within the keep-alive budget, and end the chat when it runs out; a session the provider no
+   * longer knows ends the chat. An empty page, the usual answer, allocates nothing beyond the request.
    */
   startPoll(to: AnswerSink<PollOutcome>): void {
     if (this.#closedAtProvider) {
@@ -147,7 +162,6 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
 
   #answered(events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> {
     this.#lastSuccess = this.#shared.clock.unsafeCurrentTimeMillis()
-    this.#gapReported = false
     if (events.length === 0) return this.#shared.quiet
     this.#agentActive = false
     const before = this.#cursor // a page of repeated deliveries is no news
@@ -207,9 +221,8 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   }
 
   #failed(failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> {
-    const { keepAlive, ceiling, refused } = this.#shared
-    const now = this.#shared.clock.unsafeCurrentTimeMillis()
-    if (failure._tag === "CallFailure" && !failure.retryable) {
+    const { ceiling, giveUpAfter, refused } = this.#shared
+    if (failure._tag === "CallFailure" && !failure.retryable && failure.malformed === undefined) {
       const error = refused(failure)
       return Effect.as(
         this.#emit({
@@ -221,27 +234,24 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
         over
       )
     }
-    const silence = now - this.#lastSuccess
-    const gap = !this.#gapReported && silence > keepAlive
-    if (gap) this.#gapReported = true
-    const reported = gap
-      ? this.#emit({ type: "discontinuity", reason: "no successful poll within LiveChat's keep-alive window" })
-      : Effect.void
-    if (silence > keepAlive * 4) {
-      return reported.pipe(
-        Effect.zipRight(
-          this.#emit({
-            type: "ended",
-            by: "provider",
-            reason: "error",
-            detail: `LiveChat did not answer polls for ${Math.round(silence / 1000)} s`
-          })
-        ),
-        Effect.as(over)
+    // No answer, a 5xx or 429, or an answer that cannot be read: polled again soon, until LiveChat's keep-alive
+    // deadline is too close for a good poll to still keep the chat; then the chat is over for us, and the session
+    // closes it at LiveChat.
+    const silence = this.#shared.clock.unsafeCurrentTimeMillis() - this.#lastSuccess
+    if (silence >= giveUpAfter) {
+      const why = failure._tag === "ProtocolError" ? failure.detail : (failure.malformed ?? "no answer")
+      return Effect.as(
+        this.#emit({
+          type: "ended",
+          by: "provider",
+          reason: "error",
+          detail: `LiveChat gave no usable answer to polls for ${Math.round(silence / 1000)} s (${why})`
+        }),
+        over
       )
     }
     const retryAfter = failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-    return Effect.as(reported, { _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome)
+    return Effect.succeed({ _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome)
   }
 
   #crashed(defect: unknown): Effect.Effect<PollOutcome> {
@@ -302,15 +312,15 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   }
 
   /**
-   * Counts the visitor's messages in the log: has send number `n` landed? An unreadable answer is retried like a
-   * lost one: guessing could duplicate or lose the message.
+   * Counts the messages sent in the log: has send number `n` landed? An unreadable answer is retried like a lost
+   * one: guessing could duplicate or lose the message.
    */
   #landed(n: number): Effect.Effect<boolean, CallFailure> {
     return readPending(this.#shared.client, this, undefined).pipe(
       Effect.catchTag("ProtocolError", () =>
         Effect.fail(new CallFailure({ operation: "get_pending_messages", code: "MALFORMED_ANSWER" }))
       ),
-      Effect.map((events) => events.filter(isVisitorMessage).length >= n)
+      Effect.map((events) => sentInLog(events) >= n)
     )
   }
 

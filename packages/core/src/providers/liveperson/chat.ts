@@ -121,7 +121,6 @@ class LivePersonChat implements RemoteChat {
   /** The session is over (the poller emitted `ended`, or the visitor ended the chat): no more polls or sends. */
   #closed = false
   #lastSuccess: number
-  #malformedInARow = 0
   #sender: ((message: OutgoingMessage) => Effect.Effect<void, ChatError>) | undefined = undefined
 
   constructor(options: ChatOptions, now: number) {
@@ -207,7 +206,7 @@ class LivePersonChat implements RemoteChat {
             return yield* self.#ended(self.#endedByState(), true)
         }
       }
-      yield* emit(yield* message(event, value.source, value.text, value.time))
+      yield* emit(yield* message(event, value.source, value.text ?? "", value.time))
       if (value.source !== "system" || value.systemMessageId === undefined) return
       switch (value.systemMessageId) {
         case 3: // "You are now chatting with ..."
@@ -299,7 +298,6 @@ class LivePersonChat implements RemoteChat {
     const before = this.#lastId
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       this.#lastSuccess = now
-      this.#malformedInARow = 0
       return Effect.map(
         this.#applyPage(page),
         (): PollOutcome =>
@@ -313,14 +311,8 @@ class LivePersonChat implements RemoteChat {
   #failed(failure: CallFailure | ProtocolError): Effect.Effect<PollOutcome> {
     const self = this
     return Effect.gen(function* () {
-      if (failure._tag === "ProtocolError") {
-        self.#malformedInARow += 1
-        yield* Effect.logWarning("LivePerson answered a poll with a malformed chat resource", failure.detail)
-        if (self.#malformedInARow >= 3) {
-          yield* self.#ended({ type: "ended", by: "provider", reason: "error", detail: failure.message }, false)
-          return over
-        }
-      } else if (!failure.retryable) {
+      const unreadable = failure._tag === "ProtocolError" || failure.malformed !== undefined
+      if (!unreadable && failure._tag === "CallFailure" && !failure.retryable) {
         const error = chatError(failure, self.#options.scrub)
         yield* error._tag === "SessionExpired"
           ? self.#ended(
@@ -330,9 +322,15 @@ class LivePersonChat implements RemoteChat {
           : self.#ended({ type: "ended", by: "provider", reason: "error", detail: error.message }, false)
         return over
       }
+      if (unreadable) yield* Effect.logWarning("LivePerson answered a poll with something that is not a chat resource")
+      // Polled again soon, until the chat timeout is too close for a good poll to still keep the chat: then it is
+      // over for us, and the session ends it at LivePerson.
       const silence = (yield* Clock.currentTimeMillis) - self.#lastSuccess
-      if (silence > Math.max(4 * self.#options.cadence.chatTimeout, 60_000)) {
-        const detail = `LivePerson did not answer polls for ${Math.round(silence / 1000)} s`
+      const { chatTimeout, interval } = self.#options.cadence
+      const timeout = Math.min(chatTimeout, self.#serverTimeout ?? chatTimeout)
+      if (silence >= timeout - Math.min(interval, timeout / 2)) {
+        const why = failure._tag === "ProtocolError" ? failure.detail : (failure.malformed ?? "no answer")
+        const detail = `LivePerson gave no usable answer to polls for ${Math.round(silence / 1000)} s (${why})`
         yield* self.#ended({ type: "ended", by: "provider", reason: "error", detail }, false)
         return over
       }

@@ -18,6 +18,7 @@ export const errorMessage = (body: unknown, scrub: Scrub): string | undefined =>
 export const chatError = (failure: CallFailure | ProviderUnavailable, scrub: Scrub): ChatError => {
   if (failure._tag === "ProviderUnavailable") return failure
   const { status, operation } = failure
+  if (failure.malformed !== undefined) return new ProtocolError({ provider, operation, detail: failure.malformed })
   const message = errorMessage(failure.body, scrub)
   if (status === 401 || status === 403) {
     return new Unauthorized({ provider, operation, status, detail: message ?? "check the app key" })

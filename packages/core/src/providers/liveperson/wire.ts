@@ -9,6 +9,22 @@ import { Either, Option, Schema } from "effect"
 /** An integer, or the same integer as a numeric string. */
 const IntegerLike = Schema.Union(Schema.Int, Schema.NumberFromString.pipe(Schema.int()))
 
+/**
+ * An empty XML element, as the JSON dialect renders it: `""`, `null` or a missing key (reference §2.1). Every
+ * optional field reads all three as absent: a chat resource with `agentId: ""` before any agent joined is normal.
+ */
+const Empty = Schema.Union(Schema.Literal(""), Schema.Null)
+
+/** An optional field of the XML-derived dialect: its value, or `undefined` when empty in any of its renderings. */
+const loose = <A, I>(schema: Schema.Schema<A, I>) =>
+  Schema.optional(
+    Schema.transform(Schema.Union(Empty, schema), Schema.UndefinedOr(Schema.typeSchema(schema)), {
+      strict: false,
+      decode: (value) => (value === "" || value === null ? undefined : value),
+      encode: (value) => value ?? null
+    })
+  )
+
 const AttributeLink = Schema.Struct({ "@href": Schema.String, "@rel": Schema.String })
 const PlainLink = Schema.Struct({ href: Schema.String, rel: Schema.String })
 const Link = Schema.Union(AttributeLink, PlainLink)
@@ -17,14 +33,14 @@ const Links = Schema.Union(Schema.Array(Link), Link)
 /** `info`: only the fields the adapter reads; the others are ignored. */
 const Info = Schema.Struct({
   state: Schema.Literal("waiting", "chatting", "ended"),
-  agentName: Schema.optional(Schema.String),
-  agentId: Schema.optional(IntegerLike),
-  agentTyping: Schema.optional(Schema.String),
-  chatTimeout: Schema.optional(IntegerLike)
+  agentName: loose(Schema.String),
+  agentId: loose(Schema.Union(IntegerLike, Schema.String)),
+  agentTyping: loose(Schema.String),
+  chatTimeout: loose(IntegerLike)
 })
 export type Info = typeof Info.Type
 
-const EventList = Schema.Struct({ link: Schema.optional(Links), event: Schema.optional(Schema.Unknown) })
+const EventList = Schema.Struct({ link: loose(Links), event: Schema.optional(Schema.Unknown) })
 
 const InfoAnswer = Schema.Struct({ info: Info })
 const decodeInfo = Schema.decodeUnknownOption(InfoAnswer)
@@ -32,7 +48,7 @@ const decodeInfo = Schema.decodeUnknownOption(InfoAnswer)
 export const stateOf = (data: unknown) => decodeInfo(data).pipe(Option.map((answer) => answer.info.state))
 
 const ChatAnswer = Schema.Struct({
-  chat: Schema.Struct({ link: Schema.optional(Links), events: EventList, info: Info })
+  chat: Schema.Struct({ link: loose(Links), events: EventList, info: Info })
 })
 const EventsAnswer = Schema.Struct({ events: EventList })
 
@@ -46,10 +62,10 @@ const StateEvent = Schema.Struct({
 
 const LineEvent = Schema.Struct({
   "@type": Schema.Literal("line"),
-  text: Schema.String,
+  text: loose(Schema.String),
   source: Schema.Literal("system", "agent", "visitor"),
-  systemMessageId: Schema.optional(IntegerLike),
-  time: Schema.optional(Schema.String)
+  systemMessageId: loose(IntegerLike),
+  time: loose(Schema.String)
 })
 
 /** A known event the adapter maps; anything else is passed on as `unknown`. */
@@ -62,10 +78,20 @@ const decodeHead = Schema.decodeUnknownEither(EventHead)
 const decodeKnownOption = Schema.decodeUnknownOption(KnownEvent)
 export const decodeKnown = (raw: unknown) => decodeKnownOption(raw)
 
-const Availability = Schema.Struct({ availability: Schema.Boolean })
+/** A boolean, or the same as the XML dialect's text (`"true"`, `"false"`). */
+const BooleanLike = Schema.Union(
+  Schema.Boolean,
+  Schema.transform(Schema.Literal("true", "false"), Schema.Boolean, {
+    strict: true,
+    decode: (text) => text === "true",
+    encode: (value) => (value ? "true" : "false")
+  })
+)
+
+const Availability = Schema.Struct({ availability: BooleanLike })
 const WaitTime = Schema.Struct({ estimatedWaitTime: IntegerLike })
 const ErrorBody = Schema.Struct({
-  error: Schema.Struct({ message: Schema.optional(Schema.String), internalCode: Schema.optional(IntegerLike) })
+  error: Schema.Struct({ message: loose(Schema.String), internalCode: loose(IntegerLike) })
 })
 export const decodeAvailability = Schema.decodeUnknownEither(Availability)
 export const decodeWaitTime = Schema.decodeUnknownEither(WaitTime)
@@ -85,8 +111,9 @@ export interface Page {
   readonly info: Info | undefined
 }
 
+/** `event` as a list: absent or empty (in any rendering) is none, a bare object is one. */
 const asArray = (event: unknown): ReadonlyArray<unknown> =>
-  event === undefined || event === null ? [] : Array.isArray(event) ? event : [event]
+  event === undefined || event === null || event === "" ? [] : Array.isArray(event) ? event : [event]
 
 /** Sorts the events by id and drops repeats: the log may repeat or re-order them. */
 const toEvents = (event: unknown): Either.Either<ReadonlyArray<RawEvent>, string> => {

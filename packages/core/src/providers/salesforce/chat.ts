@@ -85,10 +85,21 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     over: false,
     /** The server no longer knows the session. */
     gone: false,
+    /** Over because we gave up on it (polls kept failing), not because Salesforce ended it. */
+    endedByUs: false,
     ending: false,
     /** Agent lines shown so far, in transcript order; `serverIndex` counts the server's agent lines delivered. */
     agentLines: [] as Array<string>,
     serverIndex: 0,
+    /** Agent lines shown when `ack` was last set, and those whose ack the server has surely received. */
+    linesAtAck: 0,
+    acknowledgedLines: 0,
+    /**
+     * After ChasitorSessionData: its agent lines, which the server may deliver again as ChatMessages (those it never
+     * saw acknowledged, in order, before anything new). `from`..`upTo` is where such a run can begin: past the lines
+     * surely acknowledged, at most at the first line not shown before the handover. `next` is the run's position.
+     */
+    redelivery: undefined as { lines: ReadonlyArray<string>; from: number; upTo: number; next: number } | undefined,
     agentMessages: 0,
     visitorSent: 0,
     /** The visitor's lines in the last ChasitorSessionData (undefined when none arrived since the handover). */
@@ -132,6 +143,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     state.handoverRequested = false
     wanted.unsafeClose()
     state.resyncPending = true
+    state.redelivery = undefined
     state.visitorTranscript = undefined
     yield* Effect.logDebug(
       `Salesforce handover ${state.epoch}: reconnected, sequence ${decoded.right.resetSequence === true ? "restarted" : "kept"}`
@@ -169,6 +181,8 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
       /** A refusal that, after an ambiguous attempt and a renumbering, means the first attempt was applied. */
       readonly refusedAsApplied?: (failure: CallFailure) => boolean
       readonly policy?: RetryPolicy
+      /** Sent even though the chat is over for us (ChatEnd after we gave up on a chat still open at Salesforce). */
+      readonly whenOver?: boolean
     } = {}
   ): Effect.Effect<boolean, CallFailure | ProviderUnavailable> =>
     Effect.suspend(() => {
@@ -179,7 +193,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
       let landed = false
       const attempt = Effect.gen(function* () {
         yield* ready.await
-        if (state.over) return yield* new CallFailure({ operation, status: 403 })
+        if (state.over && options.whenOver !== true) return yield* new CallFailure({ operation, status: 403 })
         if (sequence === undefined || generation !== state.generation) {
           if (sequence !== undefined && ambiguous) {
             if (options.landed?.() === true) {
@@ -248,6 +262,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     (operation: string) =>
     (failure: CallFailure | ProviderUnavailable): ChatError => {
       if (failure._tag === "ProviderUnavailable") return failure
+      if (failure.malformed !== undefined) return new ProtocolError({ provider, operation, detail: failure.malformed })
       if (failure.status === 403) {
         return state.over
           ? new ChatClosed({ provider, operation })
@@ -273,9 +288,40 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
       return emit({ type: "discontinuity", reason })
     })
 
+  /**
+   * Whether an agent line is the server delivering again a line of the last ChasitorSessionData: the first one may
+   * stand anywhere a run of unacknowledged lines can begin, each next one must follow in order. Anything else closes
+   * the window for good (the line is new), as does an empty answer (`closeRedelivery`).
+   */
+  const isRedelivery = (text: string): boolean => {
+    const window = state.redelivery
+    if (window === undefined) return false
+    if (window.next < 0) {
+      for (let at = window.from; at <= window.upTo && at < window.lines.length; at++) {
+        if (window.lines[at] === text) {
+          window.next = at + 1
+          if (window.next >= window.lines.length) state.redelivery = undefined
+          return true
+        }
+      }
+    } else if (window.lines[window.next] === text) {
+      window.next += 1
+      if (window.next >= window.lines.length) state.redelivery = undefined
+      return true
+    }
+    state.redelivery = undefined
+    return false
+  }
+
+  /** The server answered with nothing to deliver: whatever it had to deliver again is delivered. */
+  const closeRedelivery = () => {
+    state.redelivery = undefined
+  }
+
   /** One agent line of the server's transcript, skipped when it is a re-delivery of a line already shown. */
   const agentLine = (text: string, at?: number) =>
     Effect.gen(function* () {
+      if (state.redelivery !== undefined && isRedelivery(text)) return
       state.serverIndex += 1
       if (state.serverIndex <= state.agentLines.length) {
         if (state.agentLines[state.serverIndex - 1] === text) return
@@ -301,9 +347,15 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
       let common = 0
       while (common < agent.length && common < shown.length && agent[common]?.content === shown[common]) common++
       state.serverIndex = common
+      state.redelivery = undefined
       if (common === shown.length) {
-        // Every line shown is in the transcript; any line past them was missed during the handover.
+        // Every line shown is in the transcript; any line past them was missed during the handover. Lines it holds
+        // that the server never saw acknowledged may be delivered again as ChatMessages (reference §1.8, §1.9).
         for (const line of agent.slice(common)) yield* agentLine(line.content ?? "", line.timestamp)
+        const from = Math.min(state.acknowledgedLines, common)
+        if (from < agent.length) {
+          state.redelivery = { lines: agent.map((line) => line.content ?? ""), from, upTo: common, next: -1 }
+        }
       } else if (common < agent.length) {
         yield* discontinuity("Salesforce's transcript after the handover differs from the lines already shown")
         state.agentLines = agent.map((line) => line.content ?? "")
@@ -318,6 +370,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
       if (state.over) return Effect.void
       state.over = true
       state.gone = terminal.gone === true
+      state.endedByUs = terminal.event.reason === "error"
       ready.unsafeOpen()
       if (!state.startSettled) {
         state.startSettled = true
@@ -336,8 +389,10 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
   const end = Effect.suspend(() => {
     if (state.ending) return Effect.void
     state.ending = true
+    // After an end of our own making ("error": polls that kept failing) the chat is still open at Salesforce.
+    const openThere = !state.over || (!state.gone && state.endedByUs)
     const chatEnd =
-      state.established && !state.over
+      state.established && openThere
         ? sequenced(
             "ChatEnd",
             (header) =>
@@ -346,7 +401,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
                 body: { reason: "client" },
                 parseAs: "text"
               }),
-            { policy: endPolicy(deps.retry) }
+            { policy: endPolicy(deps.retry), whenOver: true }
           ).pipe(Effect.catchAll((failure) => Effect.logDebug("Salesforce ChatEnd failed", failure._tag)))
         : Effect.void
     return chatEnd.pipe(Effect.zipRight(state.gone ? Effect.void : deleteSession))
@@ -367,6 +422,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     discontinuity,
     agentLine,
     reconcile,
+    closeRedelivery,
     terminate,
     settleStart,
     end,

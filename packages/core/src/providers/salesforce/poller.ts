@@ -5,13 +5,15 @@
  *
  * - `200`: entries are handled in order and `sequence` becomes the next `ack`; an answer whose `sequence` is not
  *   above the last one processed is a repeat and is skipped.
- * - `204`: poll again with the same `ack`.
- * - No answer, `5xx`, `429`: poll again after a short backoff (Retry-After honoured), well within the session
- *   timeout; a malformed envelope is polled again with the same `ack`, so the server re-delivers it.
+ * - `204`: poll again with the same `ack`; at once after a held poll, after a growing pause (`emptyPace`) when the
+ *   server answered at once, so a server that never holds polls gets a few a second, not thousands.
+ * - No answer, `5xx`, `429`, or an answer that is not a Messages envelope: poll again with the same `ack` (the
+ *   server re-delivers) after a short backoff (Retry-After honoured), until the next poll could not land before the
+ *   deployment's session timeout: then the chat ends with reason "error" (and the session ends it at Salesforce).
  * - `503`: the affinity handover (see `chat.ts`); `403`: the session expired; `409`: a second poll killed the chat.
  */
 import { sessionHeaders } from "@switchboard/client-salesforce"
-import { Cause, Clock, Duration, Effect, Either, Option } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Option, Schedule } from "effect"
 import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
 import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
 import { LightAbort } from "../../internal/transport.ts"
@@ -68,6 +70,9 @@ const requestFailed = (reason: string | undefined): Terminal => {
   const error = new ChatRequestRejected({ provider, reason: why })
   return { event: { type: "ended", by: "provider", reason: "rejected", detail: error.message }, error }
 }
+
+/** The pace of empty answers that came back at once: 100 ms doubling, at most 2 s (see `pace` below). */
+const emptyPace = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")))
 
 export const poller = (deps: ChatDeps, chat: Chat) => {
   const { state } = chat
@@ -219,13 +224,18 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       if (!resync && envelope.sequence <= state.ack) {
         return yield* Effect.logDebug("Salesforce repeated an answer already processed; skipped")
       }
-      state.ack = envelope.sequence
       if (envelope.offset !== undefined) state.lastOffset = envelope.offset
       const entries = envelope.messages.map(decodeEntry)
+      // ChasitorSessionData is the first message after a handover (reference §1.8); a server that puts messages
+      // it delivers again before it in the same answer is read as if it had not, so they meet the transcript.
+      const restored = resync ? entries.findIndex((entry) => entry.type === "ChasitorSessionData") : -1
+      if (restored > 0) entries.unshift(...entries.splice(restored, 1))
       for (const entry of entries) {
         if (state.over) break
         yield* handle(entry)
       }
+      state.ack = envelope.sequence
+      state.linesAtAck = state.agentLines.length
       if (resync && !state.over) yield* finishResync(entries[0]?.type === "ChasitorSessionData")
     })
 
@@ -243,17 +253,46 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
     return false
   })
 
+  /**
+   * Empty answers that come back at once (a server or proxy that does not hold the long poll) are paced by this
+   * backoff instead of being polled again at once: 100 ms doubling up to 2 s, reset by a held or non-empty answer.
+   */
+  let pace: Schedule.ScheduleDriver<unknown, unknown> | undefined
+
+  /**
+   * A poll that failed (no answer, a retryable status, or an answer that is not a Messages envelope): polled again
+   * after a backoff, unless the next poll could not land before the deployment's session timeout, counted from the
+   * last good answer. Then the chat is over for us: `ended` with reason "error", and the session ends it at
+   * Salesforce.
+   */
+  const failed = (failures: number, lastAnswer: number, at: number, failure: CallFailure | ProtocolError) =>
+    Effect.gen(function* () {
+      const pause = backoff(failures, failure._tag === "CallFailure" ? failure.retryAfter : undefined)
+      const silence = at - lastAnswer
+      if (silence + Duration.toMillis(pause) >= sessionTimeoutMs) {
+        const detail = `no usable answer to polls for ${Math.round(silence / 1000)} s (${failure._tag === "CallFailure" ? (failure.malformed ?? `HTTP ${failure.status ?? failure.code}`) : failure.detail})`
+        yield* chat.terminate(broken(unavailable("Messages", failures, detail)))
+        return false
+      }
+      if (failure._tag === "ProtocolError" || failure.malformed !== undefined) {
+        yield* Effect.logWarning("Salesforce answered a poll with something other than a Messages envelope")
+      }
+      yield* untilHandover(Effect.sleep(pause))
+      return true
+    })
+
   const loop = Effect.gen(function* () {
     let lastAnswer = yield* Clock.currentTimeMillis
     let failures = 0
-    let malformed = 0
     while (!state.over) {
       if (state.handoverRequested) {
         if (!(yield* handOver)) return
         continue
       }
       const epoch = state.epoch
+      const confirming = state.linesAtAck
       yield* chat.rate.record
+      const sent = yield* Clock.currentTimeMillis
       const result = yield* pollOnce
       // Abandoned for a handover (an answer that made it first is still processed: its entries are acknowledged).
       if (result instanceof CallFailure && state.handoverRequested) continue
@@ -266,38 +305,37 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
         }
         if (failure.status === 409) return yield* chat.terminate(conflict)
         if (failure.status === 403) return yield* chat.terminate(expired("Messages"))
-        if (!failure.retryable) {
+        if (!failure.retryable && failure.malformed === undefined) {
           const detail = `unexpected HTTP ${failure.status} to a poll`
           return yield* chat.terminate(broken(new ProtocolError({ provider, operation: "Messages", detail })))
         }
         failures += 1
-        if (at - lastAnswer > sessionTimeoutMs) {
-          const detail = `no answer to polls for ${Math.round((at - lastAnswer) / 1000)} s`
-          return yield* chat.terminate(broken(unavailable("Messages", failures, detail)))
-        }
-        yield* untilHandover(Effect.sleep(backoff(failures, failure.retryAfter)))
+        if (!(yield* failed(failures, lastAnswer, at, failure))) return
+        continue
+      }
+      const answer = result
+      const empty = answer.response.status === 204 || answer.data === undefined
+      const envelope = empty ? undefined : decodeEnvelope(answer.data)
+      if (envelope !== undefined && Either.isLeft(envelope)) {
+        failures += 1
+        const detail = "the answer is not a Messages envelope"
+        if (!(yield* failed(failures, lastAnswer, at, new ProtocolError({ provider, operation: "Messages", detail }))))
+          return
         continue
       }
       lastAnswer = at
       failures = 0
-      const answer = result
-      if (answer.response.status === 204 || answer.data === undefined) {
+      state.acknowledgedLines = confirming
+      if (envelope === undefined) {
+        chat.closeRedelivery()
         if (state.resyncPending) yield* finishResync(false)
+        if (at - sent < 500) {
+          pace ??= yield* Schedule.driver(emptyPace)
+          yield* untilHandover(Effect.ignore(pace.next(undefined)))
+        } else if (pace !== undefined) yield* pace.reset
         continue
       }
-      const envelope = decodeEnvelope(answer.data)
-      if (Either.isLeft(envelope)) {
-        malformed += 1
-        yield* Effect.logWarning(
-          "Salesforce answered a poll with a malformed envelope; polling again with the same ack"
-        )
-        if (malformed >= 3) {
-          const detail = "three polls in a row were answered with something other than a Messages envelope"
-          return yield* chat.terminate(broken(new ProtocolError({ provider, operation: "Messages", detail })))
-        }
-        continue
-      }
-      malformed = 0
+      if (pace !== undefined) yield* pace.reset
       yield* deliver(envelope.right)
     }
   })
