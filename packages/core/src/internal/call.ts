@@ -3,27 +3,47 @@
  * fails with a `CallFailure` that says whether it is worth retrying and whether the provider may have applied it.
  */
 import { Data, Duration, Effect } from "effect"
+import { TransportError } from "./transport.ts"
 
-/** A provider call that did not succeed: an HTTP error status, or no answer at all (`status` undefined). */
+/**
+ * A provider call that did not succeed: an HTTP error status, no answer at all (`status` undefined), or an answer
+ * that could not be used (`malformed` set: too large, badly encoded, a 2xx that is not JSON, a redirect loop).
+ *
+ * The transport's codes (`code`): `DEADLINE` (the whole request outlived its deadline: retryable, maybe applied),
+ * and the malformed ones, `TOO_LARGE`, `BAD_ENCODING`, `REDIRECT_LOOP`, `BAD_REDIRECT` and `NOT_JSON`, which are
+ * never retried (the provider would answer the same again) and which adapters report as a `ProtocolError`; they carry
+ * the answer's `status` when it had one, so check `malformed` before mapping a status.
+ */
 export class CallFailure extends Data.TaggedError("CallFailure")<{
   readonly operation: string
   readonly status?: number
   /** The parsed error body, for the adapter to read the provider's error code. */
   readonly body?: unknown
   readonly retryAfter?: Duration.Duration
-  /** The transport's error code when there was no answer (never the URL: it may carry a secret). */
+  /** The transport's error code when there was no usable answer (never the URL: it may carry a secret). */
   readonly code?: string
+  /**
+   * What was wrong with an answer that could not be used, in a few words (never its body or a URL), e.g. "the
+   * answer is not JSON". Adapters map it to `ProtocolError` with this as its detail.
+   */
+  readonly malformed?: string
 }> {
-  /** Connection failures, timeouts, 408, 425, 429 and 5xx may succeed on a later attempt. */
+  /** Connection failures, timeouts, 408, 425, 429 and 5xx may succeed on a later attempt; a malformed answer not. */
   get retryable(): boolean {
+    if (this.malformed !== undefined) return false
     const status = this.status
     return status === undefined || status === 408 || status === 425 || status === 429 || status >= 500
   }
 
-  /** Whether the provider may have applied the request even though the caller saw a failure. */
+  /**
+   * Whether the provider may have applied the request even though the caller saw a failure. A malformed answer
+   * came from something that handled the request: applied unless its status says it refused (4xx, 503).
+   */
   get maybeApplied(): boolean {
-    if (this.status === undefined) return this.code !== "ECONNREFUSED"
-    return this.status >= 500 && this.status !== 503
+    const status = this.status
+    if (this.malformed !== undefined) return status === undefined || status < 400 || (status >= 500 && status !== 503)
+    if (status === undefined) return this.code !== "ECONNREFUSED"
+    return status >= 500 && status !== 503
   }
 }
 
@@ -36,10 +56,11 @@ const retryAfter = (response: { headers: { get(name: string): string | null } })
   return Number.isNaN(date) ? {} : { retryAfter: Duration.millis(Math.min(Math.max(0, date - Date.now()), 300_000)) }
 }
 
+/** The first string among the error's `code`, its cause's `code` and its `name` (a DOMException's `code` is a number). */
 const codeOf = (cause: unknown): string => {
   const error = cause as { code?: unknown; cause?: { code?: unknown }; name?: unknown } | undefined
-  const code = error?.code ?? error?.cause?.code ?? error?.name
-  return typeof code === "string" ? code : "UNKNOWN"
+  for (const code of [error?.code, error?.cause?.code, error?.name]) if (typeof code === "string") return code
+  return "UNKNOWN"
 }
 
 export interface Answer<A> {
@@ -49,9 +70,30 @@ export interface Answer<A> {
 
 type Result<A> = Promise<{ readonly data?: A; readonly error?: unknown; readonly response: Response }>
 
-/** A call that got no answer (refused, reset, timed out): the failure, with the transport's error code only. */
-export const unanswered = (operation: string, cause: unknown): CallFailure =>
-  new CallFailure({ operation, code: codeOf(cause) })
+/**
+ * A call whose promise rejected: no answer (refused, reset, past its deadline: the transport's error code only), or
+ * an answer that could not be used (a `TransportError` with `malformed`, or a `SyntaxError` from parsing a 2xx
+ * answer outside the transport's `json()`).
+ */
+export const unanswered = (operation: string, cause: unknown): CallFailure => {
+  const error =
+    cause instanceof TransportError
+      ? cause
+      : (cause as { cause?: unknown } | undefined)?.cause instanceof TransportError
+        ? ((cause as { cause: TransportError }).cause as TransportError)
+        : undefined
+  if (error !== undefined) {
+    return new CallFailure({
+      operation,
+      code: error.code,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.malformed === undefined ? {} : { malformed: error.malformed })
+    })
+  }
+  if (cause instanceof SyntaxError)
+    return new CallFailure({ operation, code: "NOT_JSON", malformed: "the answer is not JSON" })
+  return new CallFailure({ operation, code: codeOf(cause) })
+}
 
 /**
  * What an openapi-fetch call that got an answer comes to, outside Effect: the answer when its status is 2xx, the
