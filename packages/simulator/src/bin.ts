@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import type { FaultRule } from "./faults.ts"
 import { startSimulator } from "./simulator.ts"
+import { profileVariants, type Variants, variantProfiles } from "./variants.ts"
 
 const usage = `Usage: switchboard-simulator [options]
 
@@ -20,10 +21,14 @@ Options:
   --agent-name <s>  the scripted agent's name (default Grace)
   --faults <file>   JSON file with a list of fault rules (see the README)
   --validate        check every response against the specs and report violations on exit
+  --variant <p:n>   play the server variant of profile n for provider p (repeat it for several providers):
+                    ${Object.entries(variantProfiles)
+                      .map(([provider, profiles]) => `${provider}:${profiles.map((profile) => profile.name).join("|")}`)
+                      .join("\n                    ")}
   -h, --help        show this help
 
 Example:
-  switchboard-simulator --port 4010 --agent
+  switchboard-simulator --port 4010 --agent --variant liveperson:xml-strings
   curl -s http://127.0.0.1:4010/_agent/chats`
 
 const { values } = parseArgs({
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     "agent-name": { type: "string" },
     faults: { type: "string" },
     validate: { type: "boolean", default: false },
+    variant: { type: "string", multiple: true, default: [] },
     help: { type: "boolean", short: "h", default: false }
   },
   strict: true
@@ -66,7 +72,17 @@ const faults = (() => {
   }
 })()
 
+const variants: Variants = {}
+for (const selector of values.variant) {
+  try {
+    Object.assign(variants, profileVariants(selector))
+  } catch (error) {
+    fail((error as Error).message)
+  }
+}
+
 const sim = await startSimulator({
+  variants,
   port,
   host: values.host,
   seed,
@@ -76,8 +92,9 @@ const sim = await startSimulator({
 }).catch((error: Error) => fail(`cannot listen on ${values.host}:${port}: ${error.message}`))
 
 const { salesforce, liveperson, livechat } = sim.settings
+const playing = values.variant.length === 0 ? "" : `\n  Server variants        ${values.variant.join(", ")}\n`
 console.log(`Switchboard simulator on ${sim.url}${values.agent ? " (scripted agent on)" : ""}
-
+${playing}
   Salesforce Live Agent  ${sim.urls.salesforce}
       org ${salesforce.orgId}  deployment ${salesforce.deploymentId}  button ${salesforce.buttonId}
   LivePerson             ${sim.urls.liveperson}/api/account/${liveperson.accountId}/chat

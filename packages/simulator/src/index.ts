@@ -35,3 +35,15 @@ export {
   type SimulatorOptions,
   startSimulator
 } from "./simulator.ts"
+export {
+  defaultVariants,
+  type LiveChatVariant,
+  type LivePersonVariant,
+  profileVariants,
+  resolveVariants,
+  type SalesforceVariant,
+  type VariantProfile,
+  type Variants,
+  variantProfiles,
+  variantValues
+} from "./variants.ts"

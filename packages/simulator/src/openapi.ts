@@ -69,8 +69,33 @@ const describeErrors = (errors: ReadonlyArray<ErrorObject> | null | undefined, w
     return { at: field, message: `${error.message ?? "is invalid"}${extra}` }
   })
 
-/** Compiles the operations of one OpenAPI document. */
-export const compileDocument = (document: Json): ReadonlyArray<CompiledOperation> => {
+/**
+ * On a parameter: servers accept a request without it, although clients must send it (the generated clients keep it
+ * required). Used where the reference records real servers as more lenient than the documented contract.
+ */
+export const serverOptional = "x-switchboard-server-optional"
+
+/**
+ * On a schema: further shapes a server may send or accept besides the schema itself (`anyOf` for validation), which
+ * the generated clients do not see. Used for documented or plausible shapes that real servers are not known to use,
+ * so that the typed contract stays the one real servers follow.
+ */
+export const serverAlso = "x-switchboard-server-also"
+
+/** A copy of the document with the server-leniency extensions applied for validation (see above). */
+export const forServers = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(forServers)
+  if (!isObject(node)) return node
+  const out: Json = {}
+  for (const [key, value] of Object.entries(node)) if (key !== serverAlso) out[key] = forServers(value)
+  if (node[serverOptional] === true) out.required = false
+  const also = node[serverAlso]
+  return Array.isArray(also) ? { anyOf: [out, ...also.map(forServers)] } : out
+}
+
+/** Compiles the operations of one OpenAPI document (its server-leniency extensions applied). */
+export const compileDocument = (source: Json): ReadonlyArray<CompiledOperation> => {
+  const document = forServers(source) as Json
   const options = { strict: false, allErrors: false, validateSchema: false } as const
   const plain = new Ajv2020(options)
   const coercing = new Ajv2020({ ...options, coerceTypes: "array" })

@@ -158,10 +158,14 @@ const nonFinite = (request: SimRequest): Array<Problem> => {
 const decodeQueryPart = (value: string): string =>
   tryDecodeURIComponent(value.includes("+") ? value.replaceAll("+", " ") : value)
 
+/** `ids[]` or `ids[3]`: the bracket suffixes some clients (axios, qs) put on repeated array parameters. */
+const bracketed = /\[[0-9]*\]$/
+
 /**
  * The query of `url` as Hono's `c.req.queries()` reads it (the same splitting and decoding, including its choice to
  * decode only when the URL holds a `%` or a `+`), each parameter reduced to its first value, or for an array
- * parameter (`arrayQuery`) to all its values split on commas.
+ * parameter (`arrayQuery`) to all its values split on commas. An array parameter is also read from repeated
+ * `name[]=` or `name[0]=` parameters (providers.md §1.3, "Query-parameter encoding").
  */
 const queryOf = (url: string, arrayQuery: ReadonlySet<string>): Record<string, unknown> => {
   const query: Record<string, unknown> = {}
@@ -179,6 +183,10 @@ const queryOf = (url: string, arrayQuery: ReadonlySet<string>): Record<string, u
     if (encoded) name = decodeQueryPart(name)
     at = next
     if (name === "") continue
+    if (name.endsWith("]") && !arrayQuery.has(name)) {
+      const plain = name.replace(bracketed, "")
+      if (arrayQuery.has(plain)) name = plain
+    }
     let value = equals === -1 ? "" : href.slice(equals + 1, next === -1 ? undefined : next)
     if (encoded && equals !== -1) value = decodeQueryPart(value)
     if (arrayQuery.has(name)) {

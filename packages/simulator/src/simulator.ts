@@ -30,6 +30,7 @@ import { type LivePersonOptions, type LivePersonSettings, makeLivePerson } from 
 import { makeSalesforce, type SalesforceOptions, type SalesforceSettings } from "./providers/salesforce.ts"
 import { seededRandom } from "./random.ts"
 import { type ScriptedAgentOptions, startScriptedAgent } from "./scripted-agent.ts"
+import type { Variants } from "./variants.ts"
 
 export interface SimulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -50,6 +51,11 @@ export interface SimulatorOptions {
   readonly salesforce?: SalesforceOptions
   readonly liveperson?: LivePersonOptions
   readonly livechat?: LiveChatOptions
+  /**
+   * The server variant each provider plays where the vendors' docs are silent or loose (`variants.ts`, README
+   * "Server variants"); every knob left out keeps its default. `variantProfiles` names tested combinations.
+   */
+  readonly variants?: Variants
 }
 
 export interface Simulator {
@@ -105,9 +111,10 @@ const build = (
   const violations: Array<Violation> = []
   const checking = options.validateResponses === true ? violations : undefined
 
-  const salesforce = makeSalesforce(context, options.salesforce)
-  const liveperson = makeLivePerson(context, options.liveperson)
-  const livechat = makeLiveChat(context, options.livechat)
+  const variants = options.variants ?? {}
+  const salesforce = makeSalesforce(context, options.salesforce, variants.salesforce)
+  const liveperson = makeLivePerson(context, options.liveperson, variants.liveperson)
+  const livechat = makeLiveChat(context, options.livechat, variants.livechat)
   const providers: ReadonlyArray<ProviderModule> = [salesforce, liveperson, livechat]
 
   const mounts: Array<MountOptions> = providers.map((module) => ({

@@ -15,12 +15,15 @@ import {
 import {
   chatJson,
   chatLinks,
+  documentedStyle,
   eventField,
   eventLinks,
   eventsResourceJson,
   infoOf,
-  linksJson
+  linksJson,
+  type WireStyle
 } from "../src/providers/liveperson/wire.ts"
+import { variantProfiles } from "../src/variants.ts"
 
 const started = Date.UTC(2026, 0, 5, 9, 0, 0)
 const offset = -300
@@ -53,16 +56,28 @@ const chatWith = (overrides: Partial<LivePersonChat> = {}): LivePersonChat => ({
   ...overrides
 })
 
-const documents = (chat: LivePersonChat, uri: string, events: ReadonlyArray<LivePersonEvent>, next: number) => ({
+const documents = (
+  chat: LivePersonChat,
+  uri: string,
+  events: ReadonlyArray<LivePersonEvent>,
+  next: number,
+  style: WireStyle
+) => ({
   chat: JSON.stringify({
     chat: {
-      link: chatLinks(uri, next),
-      events: { link: eventLinks(uri, next), ...eventField(events, true) },
-      info: infoOf(chat, uri, started + 5000, offset, "attribute")
+      link: chatLinks(uri, next, style),
+      events: { link: eventLinks(uri, next, style), ...eventField(events, style) },
+      info: infoOf(chat, uri, started + 5000, offset, "chat", style)
     }
   }),
-  events: JSON.stringify({ events: { link: eventLinks(uri, next), ...eventField(events, true) } })
+  events: JSON.stringify({ events: { link: eventLinks(uri, next, style), ...eventField(events, style) } })
 })
+
+/** The wire style of every LivePerson profile (the default first). */
+const styles: ReadonlyArray<[string, WireStyle]> = variantProfiles.liveperson.map((profile) => [
+  profile.name,
+  { ...documentedStyle, ...profile.variants.liveperson }
+])
 
 describe("LivePerson resources as JSON text", () => {
   const uri = "http://127.0.0.1:4010/liveperson/api/account/90412733/chat/H7455891125398592496-c5ef"
@@ -94,27 +109,35 @@ describe("LivePerson resources as JSON text", () => {
     ]
   ]
 
-  for (const [name, chat] of chats) {
-    it(`writes ${name} exactly as JSON.stringify would`, () => {
-      appendState(chat, stamp, "waiting")
-      const pages: Array<[ReadonlyArray<LivePersonEvent>, number]> = [[[], 0]]
-      appendSystemLine(chat, stamp, systemLine.routing, "Thank you for choosing to chat with us.")
-      pages.push([chat.events.slice(1), 2])
-      appendLine(chat, stamp, { text: 'line with "quotes", \ud800 and 😀', by: "You", source: "visitor" })
-      pages.push([chat.events.slice(0), 3], [chat.events.slice(2), 3], [[], 3])
-      let cached: ReturnType<typeof linksJson> | undefined
-      for (const [events, next] of pages) {
-        cached = linksJson(cached, uri, next)
-        const expected = documents(chat, uri, events, next)
-        expect(chatJson(cached, events, true, chat, started + 5000, offset)).toBe(expected.chat)
-        expect(eventsResourceJson(cached, events, true)).toBe(expected.events)
-      }
-      // A page of one event as an array when the XML quirk is off.
-      const one = chat.events.slice(2)
-      expect(eventsResourceJson(linksJson(undefined, uri, 3), one, false)).toBe(
-        JSON.stringify({ events: { link: eventLinks(uri, 3), event: [...one] } })
-      )
-    })
+  for (const [name, template] of chats) {
+    for (const [profile, style] of styles) {
+      it(`writes ${name} exactly as JSON.stringify would (${profile})`, () => {
+        const chat = { ...template, events: [] }
+        appendState(chat, stamp, "waiting")
+        const pages: Array<[ReadonlyArray<LivePersonEvent>, number]> = [[[], 0]]
+        appendSystemLine(chat, stamp, systemLine.routing, "Thank you for choosing to chat with us.", style)
+        pages.push([chat.events.slice(1), 2])
+        appendLine(chat, stamp, { text: 'line with "quotes", \ud800 and 😀', by: "You", source: "visitor" }, style)
+        pages.push([chat.events.slice(0), 3], [chat.events.slice(2), 3], [[], 3])
+        let cached: ReturnType<typeof linksJson> | undefined
+        for (const [events, next] of pages) {
+          cached = linksJson(cached, uri, next, style)
+          const expected = documents(chat, uri, events, next, style)
+          expect(chatJson(cached, events, style, chat, started + 5000, offset)).toBe(expected.chat)
+          expect(eventsResourceJson(cached, events, style)).toBe(expected.events)
+        }
+        // A page of one event: a bare object or a one-element array, as the style says.
+        const one = chat.events.slice(2)
+        expect(eventsResourceJson(linksJson(undefined, uri, 3, style), one, style)).toBe(
+          JSON.stringify({
+            events: {
+              link: eventLinks(uri, 3, style),
+              event: style.singleEvent === "object" ? one[0] : [...one]
+            }
+          })
+        )
+      })
+    }
   }
 
   it("keeps the links of the last URI and cursor, and makes new ones when either changes", () => {

@@ -805,6 +805,13 @@ export interface components {
          */
         IntegerLike: number | string;
         /**
+         * @description An XML element without content, as the server's XML-to-JSON rendering writes it: `""` or `null` (other servers
+         *     leave the key out). Fields that can be empty (agent fields before an agent joined, monitoring and engagement
+         *     ids a chat request did not carry, `systemMessageId` on agent and visitor lines) accept it besides their type.
+         * @enum {unknown}
+         */
+        EmptyElement: "" | null;
+        /**
          * @description A boolean, or `"true"`/`"false"` as a string (surveys are served both ways).
          * @enum {boolean|string}
          */
@@ -1127,8 +1134,11 @@ export interface components {
             by?: string;
             /** @enum {string} */
             source: "system" | "agent" | "visitor";
-            /** @description Set on system lines only. Served as a numeric string or a number. */
-            systemMessageId?: components["schemas"]["IntegerLike"];
+            /**
+             * @description Set on system lines. Served as a numeric string or a number; on agent and visitor lines it is absent, or
+             *     an empty element (`""` or `null`).
+             */
+            systemMessageId?: components["schemas"]["IntegerLike"] | components["schemas"]["EmptyElement"];
             /** @description `REGULAR` in every example. */
             subType?: string;
         };
@@ -1219,8 +1229,10 @@ export interface components {
             info: components["schemas"]["Info"];
         };
         /**
-         * @description Current status of the chat. Agent fields are absent while the chat is `waiting`. Numeric ids may arrive as
-         *     numbers or numeric strings; both are seen for `engagementId`, `campaignId` and `sharkContextId`.
+         * @description Current status of the chat. Agent fields are empty while the chat is `waiting`: absent, `""` (a real server
+         *     sends `agentId: ""` before any agent joined) or `null`, depending on the server's rendering of empty XML
+         *     elements. Numeric ids may arrive as numbers or numeric strings; both are seen for `engagementId`,
+         *     `campaignId` and `sharkContextId`.
          */
         Info: {
             /** @description self, visitor-name, visitor-typing and agent-typing, in that order (with or without `@`). */
@@ -1230,9 +1242,10 @@ export interface components {
             chatSessionKey: string;
             skillName?: string;
             skillId?: components["schemas"]["IntegerLike"];
-            /** @description Display name of the agent in the chat. */
-            agentName?: string;
-            agentId?: components["schemas"]["IntegerLike"];
+            /** @description Display name of the agent in the chat; absent, `""` or `null` before an agent joined. */
+            agentName?: string | null;
+            /** @description The agent's id; absent, `""` or `null` before an agent joined. */
+            agentId?: components["schemas"]["IntegerLike"] | components["schemas"]["EmptyElement"];
             startTime: components["schemas"]["Timestamp"];
             /** @description Chat duration in seconds. */
             duration?: components["schemas"]["IntegerLike"];
@@ -1251,12 +1264,18 @@ export interface components {
             visitorName?: string;
             /** @description Real-time session id. The account id and `rtSessionId` identify the chat in the history APIs. */
             rtSessionId?: components["schemas"]["IntegerLike"];
-            sharkVisitorId?: string;
-            sharkSessionId?: string;
-            sharkContextId?: components["schemas"]["IntegerLike"];
-            engagementId?: components["schemas"]["IntegerLike"];
-            campaignId?: components["schemas"]["IntegerLike"];
-            language?: string;
+            /** @description The request's `LETagVisitorId`; absent, `""` or `null` without one. */
+            sharkVisitorId?: string | null;
+            /** @description The request's `LETagSessionId`; absent, `""` or `null` without one. */
+            sharkSessionId?: string | null;
+            /** @description The request's `LETagContextId`; absent, `""` or `null` without one. */
+            sharkContextId?: components["schemas"]["IntegerLike"] | components["schemas"]["EmptyElement"];
+            /** @description Absent, `""` or `null` when the request had none. */
+            engagementId?: components["schemas"]["IntegerLike"] | components["schemas"]["EmptyElement"];
+            /** @description Absent, `""` or `null` when the request had none. */
+            campaignId?: components["schemas"]["IntegerLike"] | components["schemas"]["EmptyElement"];
+            /** @description Absent, `""` or `null` when the request had none. */
+            language?: string | null;
         };
         VisitorName: {
             visitorName: string;

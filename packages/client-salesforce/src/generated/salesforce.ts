@@ -1175,7 +1175,10 @@ export interface components {
                 newUrl: string;
             };
         };
-        /** @description The Availability answer, in the Messages envelope. */
+        /**
+         * @description The Availability answer, in the Messages envelope. A server may also answer bare, as the docs show it:
+         *     `{ "results": [...] }`, or `{ "newUrl": ... }` for a moved org (`x-switchboard-server-also`).
+         */
         AvailabilityResponse: {
             messages: (components["schemas"]["Availability"] | components["schemas"]["SwitchServer"])[];
         };
@@ -1207,7 +1210,11 @@ export interface components {
             isAvailable?: boolean;
             estimatedWaitTime?: components["schemas"]["EstimatedWaitTime"];
         };
-        /** @description The Settings answer, in the Messages envelope. */
+        /**
+         * @description The Settings answer, in the Messages envelope. A server may also answer bare, as the docs show it:
+         *     `{ "pingrate", "contentServerUrl", "buttons" }`, or `{ "newUrl": ... }` for a moved org
+         *     (`x-switchboard-server-also`).
+         */
         SettingsResponse: {
             messages: (components["schemas"]["Settings"] | components["schemas"]["SwitchServer"])[];
         };
@@ -1229,7 +1236,10 @@ export interface components {
         VisitorIdEnvelope: {
             messages: (components["schemas"]["VisitorId"] | components["schemas"]["SwitchServer"])[];
         };
-        /** @description The VisitorId answer, bare as documented or wrapped as Visitor resources are in practice. */
+        /**
+         * @description The VisitorId answer, bare as documented or wrapped as Visitor resources are in practice. A server that
+         *     answers bare answers a moved org with `{ "newUrl": ... }` (`x-switchboard-server-also`).
+         */
         VisitorIdResponse: components["schemas"]["VisitorIdPayload"] | components["schemas"]["VisitorIdEnvelope"];
     };
     responses: {
@@ -1392,9 +1402,10 @@ export interface components {
         /**
          * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
          *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-         *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-         *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-         *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+         *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+         *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+         *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+         *     it already applied with `200` and no effect.
          * @example 3
          */
         Sequence: number;
@@ -1593,9 +1604,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1713,9 +1725,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1765,9 +1778,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1813,9 +1827,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1861,9 +1876,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1913,9 +1929,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -1965,9 +1982,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];
@@ -2212,9 +2230,10 @@ export interface operations {
                 /**
                  * @description The client's own counter of requests it sent in this session: 1 for the first, one more for each new
                  *     request, the same number when a request is retried, so the server can drop duplicates. It restarts (at
-                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required here; real servers
-                 *     also accept a missing or stale value (they then do not deduplicate). The simulator answers a number it
-                 *     already applied with `200` and no effect, and refuses a missing header (it validates against this document).
+                 *     1) after a ReconnectSession answer with `resetSequence: true`. Documented as required, so clients send it;
+                 *     real servers also accept a missing or stale value and then do not deduplicate (`x-switchboard-server-optional`,
+                 *     see "Server leniency"). The simulator applies a request without it (never deduplicated) and answers a number
+                 *     it already applied with `200` and no effect.
                  * @example 3
                  */
                 "X-LIVEAGENT-SEQUENCE": components["parameters"]["Sequence"];

@@ -9,6 +9,7 @@
  */
 import type { Agent, ChatView, ProviderPort } from "../hub.ts"
 import { json, type ProviderModule, type SimContext, type SimRequest, type SimResponse } from "../module.ts"
+import { type LiveChatVariant, resolveVariants } from "../variants.ts"
 import { append, type LiveChatEvent, type NativeChat, newSecret, shuffle, skipId } from "./livechat/chat.ts"
 
 /** An agent group a chat can be routed to (`group` in `start`). */
@@ -73,8 +74,10 @@ const tell = (action: () => void): void => {
 
 export const makeLiveChat = (
   context: SimContext,
-  options: LiveChatOptions = {}
+  options: LiveChatOptions = {},
+  variant: LiveChatVariant = {}
 ): ProviderModule & { readonly settings: LiveChatSettings } => {
+  const server = resolveVariants({ livechat: variant }).livechat
   const { hub, clock, random, faults } = context
   const groups = options.groups !== undefined && options.groups.length > 0 ? options.groups : defaultGroups
   const settings: LiveChatSettings = { licenceId: options.licenceId ?? 4_567_890, groups }
@@ -92,14 +95,26 @@ export const makeLiveChat = (
   /** Set by `close()`: no timer is started any more. */
   let disposed = false
 
-  const error = (status: number, message: string): SimResponse => json({ error: message }, status)
+  const error = (status: number, message: string): SimResponse =>
+    json(server.errorBody === "errors" ? { errors: [message] } : { error: message }, status)
+  /** A secret that opens nothing for the path's visitor, an expired chat, a line to a closed chat. */
+  const sessionError = (message: string): SimResponse => error(server.sessionErrorStatus, message)
 
   const agentDetails = (agent: Agent) =>
     ({
       type: "agent_details",
       user_type: "agent",
-      agent: { name: agent.name, job_title: jobTitle, avatar: `${avatarBase}/${encodeURIComponent(agent.id)}.png` }
+      agent:
+        server.agentDetails === "name-only"
+          ? { name: agent.name }
+          : { name: agent.name, job_title: jobTitle, avatar: `${avatarBase}/${encodeURIComponent(agent.id)}.png` }
     }) as const
+
+  /** A `chat_closed` event: with `user_type` (when known) and `text`, or bare (variant). */
+  const chatClosed = (text: string, by?: "agent") =>
+    server.chatClosed === "bare"
+      ? ({ type: "chat_closed" } as const)
+      : ({ type: "chat_closed", ...(by === undefined ? {} : { user_type: by }), text } as const)
 
   /** Ends the chat on the LiveChat side: no more keep-alive, no more `start` reuse; forgets the oldest ended chats. */
   const retire = (chat: NativeChat, phase: "closed" | "expired"): void => {
@@ -121,7 +136,7 @@ export const makeLiveChat = (
 
   /** The session expires: a closing event for the log, then every call but `close` is refused. */
   const expire = (chat: NativeChat, text: string): void => {
-    if (chat.phase === "open") append(chat, clock.now(), { type: "chat_closed", text })
+    if (chat.phase === "open") append(chat, clock.now(), chatClosed(text))
     retire(chat, "expired")
   }
 
@@ -146,24 +161,31 @@ export const makeLiveChat = (
       chat.agent = agent
       append(chat, clock.now(), agentDetails(agent))
     }
-    // Not observable on this API (§4.1): the id is used up all the same, hence gaps in message_id.
-    const hidden = () => {
-      if (chat.phase === "open") skipId(chat)
+    // Not observable on this API (§4.1): the id is used up all the same, hence gaps in message_id. A variant shows
+    // them as events of types the reference does not know (which clients must skip).
+    const hidden = (type: string, fields: Readonly<Record<string, unknown>> = {}) => {
+      if (chat.phase !== "open") return
+      if (server.undocumentedEvents === "emit") append(chat, clock.now(), { type, user_type: "agent", ...fields })
+      else skipId(chat)
     }
     return {
       accepted: (_, agent) => joined(agent),
       agentMessage: (_, text) => {
         if (chat.phase === "open") append(chat, clock.now(), { type: "message", user_type: "agent", text })
       },
-      agentTyping: hidden,
-      transferred: (_, agent) => joined(agent),
+      agentTyping: (_, on) => hidden("agent_typing", { typing: on }),
+      transferred: (_, agent) => {
+        if (server.transfer === "agent-details") return joined(agent)
+        if (chat.phase !== "open") return
+        chat.agent = agent
+        skipId(chat)
+      },
       agentEnded: () => {
         if (chat.phase !== "open") return
-        const text = `${chat.agent?.name ?? "The agent"} closed the chat.`
-        append(chat, clock.now(), { type: "chat_closed", user_type: "agent", text })
+        append(chat, clock.now(), chatClosed(`${chat.agent?.name ?? "The agent"} closed the chat.`, "agent"))
         retire(chat, "closed")
       },
-      agentDisconnected: hidden,
+      agentDisconnected: () => hidden("agent_disconnected"),
       queueUpdated: () => {},
       expire: () => expire(chat, "The chat session expired."),
       nativeLog: () => structuredClone(chat.log)
@@ -177,19 +199,23 @@ export const makeLiveChat = (
     if (licence !== settings.licenceId) return { response: error(401, "Invalid licence_id") }
     const chat = bySecret.get(String(fields.secured_session_id))
     if (chat === undefined || chat.visitorId !== request.params.visitor_id) {
-      return { response: error(404, "Chat not found") }
+      return { response: sessionError("Chat not found") }
     }
     return { chat }
   }
 
-  /** The events after `after` (all without it), with the duplicate and re-order delivery faults applied. */
+  /**
+   * The events after `after` (all without it; from `after` on where the variant reads the cursor inclusively), with
+   * the duplicate and re-order delivery faults applied.
+   */
   const deliver = (chat: NativeChat, after: number | undefined): Array<LiveChatEvent> => {
     // The log is in ascending message_id order: the fresh events are a tail of it, found from the end (a poll asks for
     // the few events since its last one, and the log grows with the chat).
     const { log } = chat
+    const first = after === undefined ? undefined : server.lastMessageId === "inclusive" ? after : after + 1
     let start = log.length
-    if (after === undefined) start = 0
-    else while (start > 0 && (log[start - 1] as LiveChatEvent).message_id > after) start -= 1
+    if (first === undefined) start = 0
+    else while (start > 0 && (log[start - 1] as LiveChatEvent).message_id >= first) start -= 1
     const fresh = log.slice(start)
     const previous = chat.lastPage
     if (fresh.length > 0) chat.lastPage = fresh.map((event) => event.message_id)
@@ -227,7 +253,15 @@ export const makeLiveChat = (
         // A banned visitor gets a session id that opens nothing.
         if (banned.has(visitorId)) return json({ secured_session_id: newSecret(random, clock.now()), banned: true })
         const open = openByVisitor.get(visitorId)
-        if (open !== undefined) return json({ secured_session_id: open.secret, banned: false })
+        if (open !== undefined && server.restart === "same-chat") {
+          return json({ secured_session_id: open.secret, banned: false })
+        }
+        if (open !== undefined) {
+          // A server that opens a new chat each time closes the visitor's open one first.
+          append(open, clock.now(), chatClosed("The chat was closed because the visitor started a new one."))
+          retire(open, "closed")
+          tell(() => hub.closed(open.hubId, "system", "the visitor started another chat"))
+        }
 
         const chat: NativeChat = {
           hubId: "",
@@ -238,11 +272,15 @@ export const makeLiveChat = (
           agent: undefined,
           log: [],
           lastId: 0,
+          idStep: server.messageIdStep,
           lastPage: [],
           keepAlive: undefined
         }
-        // The welcome message is the chat's first line, before any agent can join.
-        append(chat, clock.now(), { type: "message", user_type: "visitor", text: welcome })
+        // The welcome message is the chat's first line, before any agent can join (unless the variant keeps it from
+        // the visitor's log; the agent sees it either way).
+        if (server.welcomeMessage === "echoed") {
+          append(chat, clock.now(), { type: "message", user_type: "visitor", text: welcome })
+        }
         bySecret.set(chat.secret, chat)
         openByVisitor.set(visitorId, chat)
         keepAlive(chat)
@@ -269,7 +307,7 @@ export const makeLiveChat = (
         const found = authorize(request, request.query)
         if ("response" in found) return found.response
         const { chat } = found
-        if (chat.phase === "expired") return error(404, "Chat not found")
+        if (chat.phase === "expired") return sessionError("Chat not found")
         const raw = request.query.last_message_id
         const after = raw === undefined ? undefined : numberOf(raw)
         if (raw !== undefined && after === undefined) return error(400, "last_message_id must be an integer")
@@ -282,8 +320,8 @@ export const makeLiveChat = (
         const found = authorize(request, body)
         if ("response" in found) return found.response
         const { chat } = found
-        if (chat.phase === "expired") return error(404, "Chat not found")
-        if (chat.phase === "closed") return error(404, "Chat is closed")
+        if (chat.phase === "expired") return sessionError("Chat not found")
+        if (chat.phase === "closed") return sessionError("Chat is closed")
         const text = String(body.message)
         if (text.length === 0) return error(400, "message must not be empty")
         append(chat, clock.now(), { type: "message", user_type: "visitor", text })
@@ -298,6 +336,8 @@ export const makeLiveChat = (
         if (chat.phase === "open") {
           retire(chat, "closed")
           tell(() => hub.closed(chat.hubId, "visitor", "visitor closed the chat"))
+        } else if (server.closeTwice === "error") {
+          return sessionError("Chat is closed")
         }
         return success()
       }

@@ -18,6 +18,7 @@ import {
   type SimRequest,
   type SimResponse
 } from "../module.ts"
+import { type LivePersonVariant, resolveVariants } from "../variants.ts"
 import { makeAvailability } from "./liveperson/availability.ts"
 import {
   appendLine,
@@ -26,6 +27,7 @@ import {
   type ChatContext,
   endedEvent,
   type LivePersonChat,
+  type LivePersonEvent,
   newChatKey,
   newVisitorId,
   shuffle,
@@ -44,6 +46,7 @@ import {
   infoOf,
   type LinksJson,
   linksJson,
+  numberIn,
   publicBase
 } from "./liveperson/wire.ts"
 
@@ -74,7 +77,10 @@ export interface LivePersonOptions {
   readonly captcha?: boolean
   /** `ssoKey` values the customer authentication service accepts in `conversation.json`; default any. */
   readonly ssoKeys?: ReadonlyArray<string>
-  /** Serve a page holding one event as a bare object (the XML-derived quirk) rather than an array; default true. */
+  /**
+   * Serve a page holding one event as a bare object (the XML-derived quirk) rather than an array; default true.
+   * @deprecated Use the `singleEvent` knob of `variants.liveperson`, which wins when both are given.
+   */
   readonly singleEventAsObject?: boolean
 }
 
@@ -103,7 +109,8 @@ const bound = <K, V>(map: Map<K, V>, limit: number): void => {
 
 export const makeLivePerson = (
   context: SimContext,
-  options: LivePersonOptions = {}
+  options: LivePersonOptions = {},
+  variant: LivePersonVariant = {}
 ): ProviderModule & { readonly settings: LivePersonSettings } => {
   const { hub, clock, random, faults } = context
   const skills =
@@ -117,7 +124,16 @@ export const makeLivePerson = (
   const retentionMs = options.retentionMs ?? 300_000
   const offset = options.utcOffsetMinutes ?? -300
   const slotsPerSkill = options.slotsPerSkill ?? -1
-  const singleAsObject = options.singleEventAsObject ?? true
+  const style = resolveVariants({
+    liveperson: {
+      ...(options.singleEventAsObject === undefined
+        ? {}
+        : { singleEvent: options.singleEventAsObject ? "object" : "array" }),
+      ...variant
+    }
+  }).liveperson
+  /** The visitor's own lines in the variant that does not echo them: kept in the log, left out of its pages. */
+  const unseen = new WeakSet<LivePersonEvent>()
   const ssoKeys = options.ssoKeys === undefined ? undefined : new Set(options.ssoKeys)
 
   /** Chats the chat service holds: open ones and ended ones inside the retention window. */
@@ -131,7 +147,8 @@ export const makeLivePerson = (
 
   const now = () => clock.now()
   const stamp = () => timestamp(clock.now(), offset)
-  const error = (status: number, message: string): SimResponse => json(errorBody(stamp(), message, status), status)
+  const error = (status: number, message: string): SimResponse =>
+    json(errorBody(stamp(), message, status, style), status)
   const invalidUser = () => error(401, "Invalid User")
   const notFound = () => error(404, "Chat session not found")
 
@@ -144,7 +161,8 @@ export const makeLivePerson = (
     stamp,
     forget: (chat) => {
       if (chats.get(chat.id) === chat) chats.delete(chat.id)
-    }
+    },
+    lines: style
   })
 
   // ---- access ------------------------------------------------------------------------------------------------------
@@ -174,17 +192,22 @@ export const makeLivePerson = (
       return "response" in found ? found.response : handle(found.chat, found.uri, request)
     }
 
+  /** The events the visitor's pages show (all of them, unless the variant hides the visitor's own lines). */
+  const shown = (events: Array<LivePersonEvent>): Array<LivePersonEvent> =>
+    style.visitorLines === "echoed" ? events : events.filter((event) => !unseen.has(event))
+
   /** The events from `from` on, with the duplicate and re-order delivery faults applied; `next` is last id + 1. */
   const deliver = (chat: LivePersonChat, from: number, operation: string) => {
-    const fresh = chat.events.slice(from)
-    const next = fresh.length > 0 ? chat.events.length : from
+    const fresh = shown(chat.events.slice(from))
+    const last = fresh.at(-1)
+    const next = last === undefined ? from : Number(last["@id"]) + 1
     const seen = Math.min(from, chat.events.length)
     if (seen === 0 && fresh.length < 2) return { events: fresh, next }
     const decision = faults.delivery("liveperson", operation)
     let events = fresh
     if (decision.duplicate && seen > 0) {
       // Up to three events the client already got, again (what a server replaying a lost page would send).
-      events = [...chat.events.slice(Math.max(0, seen - 1 - random.int(3)), seen), ...fresh]
+      events = [...shown(chat.events.slice(Math.max(0, seen - 1 - random.int(3)), seen)), ...fresh]
     }
     if (decision.reorder && events.length > 1) events = shuffle(events, random)
     return { events, next }
@@ -251,7 +274,7 @@ export const makeLivePerson = (
       retention: undefined
     }
     appendState(chat, stamp(), "waiting")
-    appendSystemLine(chat, stamp(), systemLine.routing, "Thank you for choosing to chat with us.")
+    appendSystemLine(chat, stamp(), systemLine.routing, "Thank you for choosing to chat with us.", style)
     chats.set(chat.id, chat)
     armKeepAlive(chat)
     let view: ChatView | undefined
@@ -287,7 +310,8 @@ export const makeLivePerson = (
     const event = (request.body as Schemas["AddEventRequest"]).event
     if (event["@type"] === "line") {
       if (chat.state === "ended") return error(400, "The chat has ended; no more lines can be added")
-      const line = appendLine(chat, stamp(), { text: event.text, by: chat.visitorName, source: "visitor" })
+      const line = appendLine(chat, stamp(), { text: event.text, by: chat.visitorName, source: "visitor" }, style)
+      if (style.visitorLines === "not-echoed") unseen.add(line)
       chat.visitorTyping = false
       tell(() => hub.visitorMessage(chat.hubId, event.text))
       return empty(201, { location: `${uri}/events/${line["@id"]}` })
@@ -303,7 +327,7 @@ export const makeLivePerson = (
   const linkCache = new WeakMap<LivePersonChat, LinksJson>()
   const links = (chat: LivePersonChat, uri: string, next: number): LinksJson => {
     const cached = linkCache.get(chat)
-    const found = linksJson(cached, uri, next)
+    const found = linksJson(cached, uri, next, style)
     if (found !== cached) linkCache.set(chat, found)
     return found
   }
@@ -317,7 +341,7 @@ export const makeLivePerson = (
     settings,
     error,
     handlers: {
-      ...makeAvailability({ hub, skills, slotsPerSkill, authorize, error }),
+      ...makeAvailability({ hub, skills, slotsPerSkill, authorize, error, count: (n) => numberIn(style, n) }),
       getPreChatSurvey: (request) => authorize(request) ?? json({ survey: preChatSurvey }),
       getOfflineSurvey: (request) => authorize(request) ?? json({ survey: offlineSurvey }),
       submitOfflineSurvey: (request) => {
@@ -342,20 +366,20 @@ export const makeLivePerson = (
       requestChat,
       getChat: withChat((chat, uri, request) => {
         const { events, next } = page(chat, request)
-        return jsonText(chatJson(links(chat, uri, next), events, singleAsObject, chat, now(), offset))
+        return jsonText(chatJson(links(chat, uri, next), events, style, chat, now(), offset))
       }),
       getChatEvents: withChat((chat, uri, request) => {
         const { events, next } = page(chat, request)
-        return jsonText(eventsResourceJson(links(chat, uri, next), events, singleAsObject))
+        return jsonText(eventsResourceJson(links(chat, uri, next), events, style))
       }),
       addChatEvent,
-      getChatInfo: withChat((chat, uri) => json({ info: infoOf(chat, uri, now(), offset, "plain") })),
+      getChatInfo: withChat((chat, uri) => json({ info: infoOf(chat, uri, now(), offset, "standalone", style) })),
       getVisitorName: withChat((chat) => json({ visitorName: chat.visitorName })),
-      // The vendor's page says 201, a production SDK expects 200 (§2.2 row 14): this simulator answers 200.
+      // The vendor's page says 201, a production SDK expects 200 (§2.2 row 14): 200 unless the variant says 201.
       setVisitorName: withChat((chat, _, request) => {
         chat.visitorName = (request.body as Schemas["VisitorName"]).visitorName
         tell(() => hub.visitorName(chat.hubId, chat.visitorName))
-        return empty(200)
+        return empty(style.setVisitorNameStatus)
       }),
       getVisitorTyping: withChat((chat) => json({ visitorTyping: chat.visitorTyping ? "typing" : "not-typing" })),
       setVisitorTyping: withChat((chat, _, request) => {

@@ -10,11 +10,12 @@
  * session to a new affinity token until `ReconnectSession` (v37+) or `ResyncSession` (v29–36) repairs it; a
  * session not polled for `sessionTimeoutMs` expires. The visitor's own messages are never echoed.
  */
-import { empty, type ProviderModule, type SimContext } from "../module.ts"
+import { empty, type Handler, type ProviderModule, type SimContext, type SimResponse } from "../module.ts"
+import { resolveVariants, type SalesforceVariant } from "../variants.ts"
 import { header, invalid, moved, sessionKey } from "./salesforce/access.ts"
 import { chasitorHandlers } from "./salesforce/chasitor.ts"
 import type { Config, IdleTimeout, Runtime } from "./salesforce/runtime.ts"
-import { release, type Session, sfError } from "./salesforce/session.ts"
+import { asTextError, release, type Session, sfError } from "./salesforce/session.ts"
 import { systemHandlers } from "./salesforce/system.ts"
 import { visitorHandlers } from "./salesforce/visitor.ts"
 
@@ -62,7 +63,10 @@ export interface SalesforceSettings {
 
 const idPattern = /^[a-zA-Z0-9]{15}$/
 
-const resolve = (options: SalesforceOptions): Config => {
+/** How long a poll is held in the variant with short polls. */
+const shortHoldMs = 1000
+
+const resolve = (options: SalesforceOptions, variant: Required<SalesforceVariant>): Config => {
   const orgId = options.orgId ?? "00D5g000000SWBd"
   const deploymentId = options.deploymentId ?? "5725g000000SWBd"
   const buttonIds = options.buttonIds ?? ["5735g000000SWBd"]
@@ -77,25 +81,40 @@ const resolve = (options: SalesforceOptions): Config => {
     buttonIds,
     apiVersion: options.apiVersion ?? 57,
     clientPollTimeoutSeconds,
-    pollHoldMs: options.pollHoldMs ?? Math.max(1, clientPollTimeoutSeconds - 10) * 1000,
+    pollHoldMs:
+      variant.pollHold === "short"
+        ? shortHoldMs
+        : (options.pollHoldMs ?? Math.max(1, clientPollTimeoutSeconds - 10) * 1000),
     sessionTimeoutMs: options.sessionTimeoutMs ?? 120_000,
     sneakPeekEnabled: options.sneakPeekEnabled ?? true,
     chasitorIdleTimeout: options.chasitorIdleTimeout,
     pingRateMs: options.pingRateMs ?? 50_000,
-    switchServer: new Map(Object.entries(options.switchServer ?? {}))
+    switchServer: new Map(Object.entries(options.switchServer ?? {})),
+    variant
   }
 }
 
 export const makeSalesforce = (
   context: SimContext,
-  options: SalesforceOptions = {}
+  options: SalesforceOptions = {},
+  variant: SalesforceVariant = {}
 ): ProviderModule & {
   readonly settings: SalesforceSettings
   /** Moves the session behind a hub chat to a new affinity token (as an injected 503 does); false if none. */
   handover(chatId: string): boolean
 } => {
   const { hub, clock, random, faults } = context
-  const config = resolve(options)
+  const config = resolve(options, resolveVariants({ salesforce: variant }).salesforce)
+  /** Errors in the variant's form: `{ "error": ... }` as made, or a text line. */
+  const styled =
+    config.variant.errorBody === "text"
+      ? (response: SimResponse | Promise<SimResponse>) =>
+          response instanceof Promise ? response.then(asTextError) : asTextError(response)
+      : (response: SimResponse | Promise<SimResponse>) => response
+  const styledHandlers = (handlers: Record<string, Handler>): Record<string, Handler> =>
+    config.variant.errorBody === "text"
+      ? Object.fromEntries(Object.entries(handlers).map(([id, handle]) => [id, (request) => styled(handle(request))]))
+      : handlers
   const settings: SalesforceSettings = {
     orgId: config.orgId,
     deploymentId: config.deploymentId,
@@ -166,8 +185,8 @@ export const makeSalesforce = (
     provider: "salesforce",
     prefix: "/salesforce/chat/rest",
     settings,
-    handlers: { ...systemHandlers(runtime), ...chasitorHandlers(runtime), ...visitorHandlers(runtime) },
-    error: (status, message) => sfError(status, message),
+    handlers: styledHandlers({ ...systemHandlers(runtime), ...chasitorHandlers(runtime), ...visitorHandlers(runtime) }),
+    error: (status, message) => styled(sfError(status, message)) as SimResponse,
     fault: (status, request) => {
       // A 503 is the affinity handover: the session named by the request moves to a new token. The answer itself
       // stays the pipeline's (with its Retry-After). A 503 on the repair calls only says "still in progress".

@@ -9,8 +9,15 @@ import type { Random } from "../../random.ts"
 
 type Schemas = components["schemas"]
 
-/** An event as `get_pending_messages` serves it (the three types the reference evidences). */
-export type LiveChatEvent = Schemas["AgentDetailsEvent"] | Schemas["MessageEvent"] | Schemas["ChatClosedEvent"]
+/**
+ * An event as `get_pending_messages` serves it: the three types the reference evidences, and (in one variant) types
+ * the simulator invents to exercise the open fallback.
+ */
+export type LiveChatEvent =
+  | Schemas["AgentDetailsEvent"]
+  | Schemas["MessageEvent"]
+  | Schemas["ChatClosedEvent"]
+  | Schemas["UnknownEvent"]
 
 /**
  * `open`: queued or chatting. `closed`: ended by the agent or the visitor; the log stays readable so the visitor can
@@ -32,6 +39,8 @@ export interface NativeChat {
   readonly log: Array<LiveChatEvent>
   /** The last id handed out; hidden happenings take ids too, so the visitor sees gaps. */
   lastId: number
+  /** How far apart consecutive ids are (1, or 2 in the variant with gaps everywhere). */
+  readonly idStep: number
   /** Ids of the last non-empty page delivered, what a duplicate delivery repeats. */
   lastPage: ReadonlyArray<number>
   /** Fires when the visitor stops polling. */
@@ -46,17 +55,18 @@ export const unixSeconds = (nowMs: number): number => Math.floor(nowMs / 1000)
 
 /** Takes the next message id without adding a visible event (agent typing, a dropped agent connection). */
 export const skipId = (chat: NativeChat): void => {
-  chat.lastId += 1
+  chat.lastId += chat.idStep
 }
 
 type Draft =
   | Omit<Schemas["AgentDetailsEvent"], "message_id" | "timestamp">
   | Omit<Schemas["MessageEvent"], "message_id" | "timestamp">
   | Omit<Schemas["ChatClosedEvent"], "message_id" | "timestamp">
+  | Omit<Schemas["UnknownEvent"], "message_id" | "timestamp">
 
 /** Appends an event with the next message id. */
 export const append = (chat: NativeChat, nowMs: number, draft: Draft): LiveChatEvent => {
-  chat.lastId += 1
+  chat.lastId += chat.idStep
   const event = { message_id: chat.lastId, timestamp: unixSeconds(nowMs), ...draft } as LiveChatEvent
   chat.log.push(event)
   return event

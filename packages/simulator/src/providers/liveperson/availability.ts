@@ -14,12 +14,14 @@ export interface AvailabilityOptions {
   /** A 401 answer when the request is not authorized. */
   readonly authorize: (request: SimRequest) => SimResponse | undefined
   readonly error: (status: number, message: string) => SimResponse
+  /** A count or a wait as the server writes numbers (a JSON number or a numeric string). */
+  readonly count: (value: number) => number | string
 }
 
 type Targets = { readonly names: ReadonlyArray<string> } | { readonly response: SimResponse }
 
 export const makeAvailability = (options: AvailabilityOptions) => {
-  const { hub, skills, slotsPerSkill, authorize, error } = options
+  const { hub, skills, slotsPerSkill, authorize, error, count } = options
 
   const knownAndAvailable = (skill: string) => skills.includes(skill) && hub.isAvailable(skill)
 
@@ -66,17 +68,17 @@ export const makeAvailability = (options: AvailabilityOptions) => {
       const found = targets(request)
       if ("response" in found) return found.response
       const open = (found.names.length === 0 ? skills : found.names).filter(knownAndAvailable)
-      if (open.length === 0) return json({ availableSlots: 0 })
-      if (slotsPerSkill < 0) return json({ availableSlots: -1 })
+      if (open.length === 0) return json({ availableSlots: count(0) })
+      if (slotsPerSkill < 0) return json({ availableSlots: count(-1) })
       return json({
-        availableSlots: open.reduce((sum, skill) => sum + Math.max(0, slotsPerSkill - openChats(skill)), 0)
+        availableSlots: count(open.reduce((sum, skill) => sum + Math.max(0, slotsPerSkill - openChats(skill)), 0))
       })
     },
     getEstimatedWaitTime: (request: SimRequest): SimResponse => {
       const found = targets(request)
       if ("response" in found) return found.response
       const seconds = waits(found.names)
-      return json({ estimatedWaitTime: seconds.some((wait) => wait < 0) ? -1 : Math.max(...seconds) })
+      return json({ estimatedWaitTime: count(seconds.some((wait) => wait < 0) ? -1 : Math.max(...seconds)) })
     }
   }
 }

@@ -134,6 +134,18 @@ type LineDraft = {
   readonly systemMessageId?: number
 }
 
+/**
+ * How the server writes lines (the parts of the LivePerson variant that are fixed when an event is appended):
+ * `by` as display names or roles, numbers, and empty elements.
+ */
+export interface LineStyle {
+  readonly lineBy: "name" | "role"
+  readonly numbers: "mixed" | "strings" | "numbers"
+  readonly emptyElements: "absent" | "empty-string" | "null"
+}
+
+const documentedLines: LineStyle = { lineBy: "name", numbers: "mixed", emptyElements: "absent" }
+
 /** Appends an event with the next id (`"0"`, `"1"`, ...) and returns it. */
 const push = <E extends LivePersonEvent>(chat: LivePersonChat, event: E): E => {
   chat.events.push(event)
@@ -143,23 +155,42 @@ const push = <E extends LivePersonEvent>(chat: LivePersonChat, event: E): E => {
 export const appendState = (chat: LivePersonChat, time: string, state: ChatState): Schemas["StateEvent"] =>
   push(chat, { "@id": String(chat.events.length), "@type": "state", time, state })
 
-export const appendLine = (chat: LivePersonChat, time: string, line: LineDraft): Schemas["LineEvent"] =>
+/** `systemMessageId` in the style: a numeric string as in the vendor's events example, a number, or empty. */
+const systemIdOf = (style: LineStyle, id: number | undefined): { systemMessageId?: string | number | "" | null } =>
+  id !== undefined
+    ? { systemMessageId: style.numbers === "numbers" ? id : String(id) }
+    : style.emptyElements === "empty-string"
+      ? { systemMessageId: "" }
+      : style.emptyElements === "null"
+        ? { systemMessageId: null }
+        : {}
+
+export const appendLine = (
+  chat: LivePersonChat,
+  time: string,
+  line: LineDraft,
+  style: LineStyle = documentedLines
+): Schemas["LineEvent"] =>
   push(chat, {
     "@id": String(chat.events.length),
     "@type": "line",
     time,
     textType: "plain",
     text: line.text,
-    by: line.by,
+    by: style.lineBy === "role" && line.source !== "system" ? line.source : line.by,
     source: line.source,
-    // Served as a numeric string, as in the vendor's events example.
-    ...(line.systemMessageId === undefined ? {} : { systemMessageId: String(line.systemMessageId) }),
+    ...systemIdOf(style, line.systemMessageId),
     subType: "REGULAR"
   })
 
 /** A system line (`by: info`, `source: system`). */
-export const appendSystemLine = (chat: LivePersonChat, time: string, id: number, text: string) =>
-  appendLine(chat, time, { text, by: "info", source: "system", systemMessageId: id })
+export const appendSystemLine = (
+  chat: LivePersonChat,
+  time: string,
+  id: number,
+  text: string,
+  style: LineStyle = documentedLines
+) => appendLine(chat, time, { text, by: "info", source: "system", systemMessageId: id }, style)
 
 /** The last `state: ended` event, if the chat has one (what a second end request points at). */
 export const endedEvent = (chat: LivePersonChat): LivePersonEvent | undefined =>

@@ -7,8 +7,9 @@ import type { Agent, ChatHub, ProviderPort } from "../../hub.ts"
 import {
   appendLine,
   appendState,
-  appendSystemLine,
+  appendSystemLine as appendSystemLineIn,
   type ChatAgent,
+  type LineStyle,
   type LivePersonChat,
   type LivePersonEvent,
   stopTimers,
@@ -41,10 +42,14 @@ export interface LifecycleOptions {
   readonly stamp: () => string
   /** The chat service lets go of the chat (it answers 404 from now on). */
   readonly forget: (chat: LivePersonChat) => void
+  /** How lines are written (the variant played). */
+  readonly lines: LineStyle
 }
 
 export const makeLifecycle = (options: LifecycleOptions) => {
-  const { hub, clock, skills, skillId, retentionMs, stamp } = options
+  const { hub, clock, skills, skillId, retentionMs, stamp, lines } = options
+  const appendSystemLine = (chat: LivePersonChat, time: string, id: number, text: string) =>
+    appendSystemLineIn(chat, time, id, text, lines)
   const agentNumbers = new Map<string, number>()
 
   /** The hub's agent plus a stable numeric `agentId`. */
@@ -124,7 +129,7 @@ export const makeLifecycle = (options: LifecycleOptions) => {
     agentMessage: (_, text) => {
       if (chat.state === "ended") return
       chat.agentTyping = false
-      appendLine(chat, stamp(), { text, by: chat.agent?.name ?? "Agent", source: "agent" })
+      appendLine(chat, stamp(), { text, by: chat.agent?.name ?? "Agent", source: "agent" }, lines)
     },
     // No typing event on this API: only `info.agentTyping` and `info/agentTyping` show it.
     agentTyping: (_, on) => {

@@ -27,6 +27,14 @@ const sameIdOrFalse = (given: unknown, own: string): boolean => typeof given ===
 
 export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Handler> => {
   const { sessions, config } = runtime
+  const { sequenceDedupe, postStatus, chasitorInitBody } = config.variant
+  /** A POST's success: 200 without a body, or the variant's 202. */
+  const done = (): SimResponse => empty(postStatus)
+  /** ChasitorInit's success: 200 `OK` (or without a body, as documented), or the variant's 202. */
+  const initiated = (): SimResponse => (postStatus === 202 || chasitorInitBody === "empty" ? done() : text("OK"))
+  /** Whether a request numbered `sequence` was applied already (never, for a server that does not de-duplicate). */
+  const seen = (sequence: number | undefined, last: number) =>
+    sequenceDedupe === "drop" && sequence !== undefined && sequence <= last
 
   /**
    * A sequenced chat request: a sequence already applied answers 200 without effect (a retry after a lost
@@ -40,7 +48,7 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
     if ("response" in found) return found.response
     const { session } = found
     const sequence = sequenceOf(request)
-    if (sequence !== undefined && sequence <= session.lastInbound) return empty(200)
+    if (seen(sequence, session.lastInbound)) return done()
     const list = actions()
     if (typeof list === "string") return sfError(400, list)
     if (session.phase === "ended") return invalid()
@@ -48,8 +56,8 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
     // A ChatEnd inside a MultiNoun ends the chat: the nouns after it are not applied.
     const open = () => session.phase === "chatting"
     for (const action of list) if (open()) applyNoun(runtime, session, action)
-    if (sequence !== undefined) session.lastInbound = sequence
-    return empty(200)
+    if (sequence !== undefined) session.lastInbound = Math.max(session.lastInbound, sequence)
+    return done()
   }
 
   const single =
@@ -69,7 +77,7 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
       if ("response" in found) return found.response
       const { session } = found
       const sequence = sequenceOf(request)
-      if (sequence !== undefined && sequence <= session.lastInbound) return text("OK")
+      if (seen(sequence, session.lastInbound)) return initiated()
       if (session.phase === "ended") return invalid()
       if (session.phase !== "idle") return sfError(400, "This session already requested a chat")
       const body = request.body as Fields
@@ -77,9 +85,9 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
       if (!sameIdOrFalse(body.organizationId, config.orgId) || !sameIdOrFalse(body.deploymentId, config.deploymentId)) {
         return sfError(400, "organizationId and deploymentId do not name a deployment served here")
       }
-      if (sequence !== undefined) session.lastInbound = sequence
+      if (sequence !== undefined) session.lastInbound = Math.max(session.lastInbound, sequence)
       requestChat(runtime, session, body, version)
-      return text("OK")
+      return initiated()
     },
 
     sendChatMessage: single("ChatMessage"),
@@ -108,7 +116,7 @@ export const chasitorHandlers = (runtime: Runtime): Record<ChasitorOperation, Ha
       if (!sameIdOrFalse((request.body as Fields).organizationId, config.orgId)) {
         return sfError(400, "organizationId is not the organization of this session")
       }
-      return found.session.phase === "ended" ? invalid() : empty(200)
+      return found.session.phase === "ended" ? invalid() : done()
     }
   }
 }

@@ -4,6 +4,7 @@
  * ChasitorSessionData snapshot that follows a reconnect.
  */
 import type { Agent, ProviderPort } from "../../hub.ts"
+import { invalid } from "./access.ts"
 import { idleTimeoutSince, type Runtime, waitTimeSince } from "./runtime.ts"
 import { enqueue, flush, knownLines, logInbound, type Session, sfError } from "./session.ts"
 
@@ -29,8 +30,6 @@ export interface Action {
 const isObject = (value: unknown): value is Fields =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-const endReasonOf = (body: Fields): unknown => (isObject(body.ChatEndReason) ? body.ChatEndReason.reason : body.reason)
-
 /** Why a noun's body is not acceptable, or undefined when it is (the spec's request schemas, by hand). */
 export const checkNoun = (noun: ChasitorNoun, body: Fields): string | undefined => {
   switch (noun) {
@@ -45,7 +44,13 @@ export const checkNoun = (noun: ChasitorNoun, body: Fields): string | undefined 
         ? undefined
         : "CustomEvent needs string type and data"
     case "ChatEnd":
-      return endReasonOf(body) === "client" ? undefined : 'ChatEnd needs reason "client"'
+      // The documented body says "client"; clients that wrap it (`ChatEndReason`) are seen sending their own reason
+      // names (providers.md §1.4), which real servers evidently accept.
+      if (isObject(body.ChatEndReason)) {
+        const { reason } = body.ChatEndReason
+        return typeof reason === "string" && reason !== "" ? undefined : "ChatEndReason needs a reason"
+      }
+      return body.reason === "client" ? undefined : 'ChatEnd needs reason "client"'
     case "ChasitorIdleTimeoutWarningEvent":
       return body.idleTimeoutWarningEvent === "triggered" || body.idleTimeoutWarningEvent === "cleared"
         ? undefined
@@ -98,14 +103,31 @@ const assignment = (runtime: Runtime, session: Session, agent: Agent): Record<st
   }
 }
 
-/** The chat ends on the Salesforce side: a final `ChatEnded`, then only one more poll reads the session. */
-export const endChat = (runtime: Runtime, session: Session, reason: string): void => {
+/** Why a chat ended, as `ChatEnded.reason` says it in the variant played (undefined: no reason). */
+const endedReason = (runtime: Runtime, cause: "agent" | "client" | "idle", given: string): string | undefined => {
+  const style = runtime.config.variant.chatEndedReason
+  if (style === "absent") return undefined
+  if (cause !== "agent" || style === "as-given") return given
+  return style === "agent" ? "agent" : "The agent ended the chat"
+}
+
+/**
+ * The chat ends on the Salesforce side: a final `ChatEnded`, then only one more poll reads the session. `given` is
+ * the reason the cause has by default (the agent's own, `client`, `chasitorIdleTimeout`).
+ */
+export const endChat = (
+  runtime: Runtime,
+  session: Session,
+  cause: "agent" | "client" | "idle",
+  given: string
+): void => {
   if (session.phase === "ended") return
   session.phase = "ended"
   session.agentTyping = false
   session.idle?.cancel()
   session.idle = undefined
-  enqueue(session, runtime.clock, "ChatEnded", { reason })
+  const reason = endedReason(runtime, cause, given)
+  enqueue(session, runtime.clock, "ChatEnded", reason === undefined ? {} : { reason })
   flush(session)
 }
 
@@ -117,7 +139,7 @@ const armIdle = (runtime: Runtime, session: Session): void => {
   session.idle = runtime.clock.setTimeout(() => {
     session.idle = undefined
     if (session.phase !== "chatting" || session.gone) return
-    endChat(runtime, session, "chasitorIdleTimeout")
+    endChat(runtime, session, "idle", "chasitorIdleTimeout")
     const hubId = session.hubId
     if (hubId !== undefined) {
       const why = `the visitor sent nothing for ${idle.timeoutSeconds} s after the agent's last message`
@@ -129,6 +151,11 @@ const armIdle = (runtime: Runtime, session: Session): void => {
 /** How agent actions on a session's chat show up in its Messages queue. */
 export const portFor = (runtime: Runtime, session: Session): ProviderPort => {
   const live = () => !session.gone && session.phase !== "ended"
+  /** The message of AgentTyping, AgentNotTyping and AgentDisconnect: `{}`, or the agent named (variant). */
+  const ref = (): Record<string, unknown> =>
+    runtime.config.variant.agentRef === "named" && session.agent !== undefined
+      ? { name: session.agent.name, agentId: session.agent.id }
+      : {}
   const push = (type: string, message: Record<string, unknown>) => {
     const entry = enqueue(session, runtime.clock, type, message)
     flush(session)
@@ -150,20 +177,20 @@ export const portFor = (runtime: Runtime, session: Session): ProviderPort => {
       // The hub clears typing silently with a message; the official example shows the AgentNotTyping after it.
       if (session.agentTyping) {
         session.agentTyping = false
-        push("AgentNotTyping", {})
+        push("AgentNotTyping", ref())
       }
       armIdle(runtime, session)
     },
     agentTyping: (_, on) => {
       if (!live()) return
       session.agentTyping = on
-      push(on ? "AgentTyping" : "AgentNotTyping", {})
+      push(on ? "AgentTyping" : "AgentNotTyping", ref())
     },
     transferred: (_, agent) => {
       if (!live()) return
       if (session.agentTyping) {
         session.agentTyping = false
-        push("AgentNotTyping", {})
+        push("AgentNotTyping", ref())
       }
       session.agent = agent
       const entry = push("ChatTransferred", assignment(runtime, session, agent))
@@ -176,12 +203,12 @@ export const portFor = (runtime: Runtime, session: Session): ProviderPort => {
       })
     },
     agentEnded: (_, reason) => {
-      if (live()) endChat(runtime, session, reason)
+      if (live()) endChat(runtime, session, "agent", reason)
     },
     agentDisconnected: () => {
       if (!live()) return
       session.agentTyping = false
-      push("AgentDisconnect", {})
+      push("AgentDisconnect", ref())
     },
     queueUpdated: (_, position, estimatedWaitSeconds) => {
       if (!live() || session.phase !== "queued" || !session.receiveQueueUpdates) return
@@ -275,8 +302,10 @@ export const applyNoun = (runtime: Runtime, session: Session, action: Action): v
       break
     }
     case "ChatEnd":
-      endChat(runtime, session, "client")
+      endChat(runtime, session, "client", "client")
       if (hubId !== undefined) runtime.tell(() => hub.closed(hubId, "visitor", "the visitor ended the chat"))
+      // A variant's server forgets the session at once: no poll reads the ChatEnded.
+      if (runtime.config.variant.afterChatEnd === "forbidden") runtime.retire(session, invalid())
       break
     default:
       // Sneak peeks, custom events and idle warnings have no agent-side counterpart in the hub: logged only.
@@ -284,8 +313,8 @@ export const applyNoun = (runtime: Runtime, session: Session, action: Action): v
   }
 }
 
-/** The ChasitorSessionData entry that restores the chat after a reconnect. */
-export const sessionData = (runtime: Runtime, session: Session): Record<string, unknown> => {
+/** The ChasitorSessionData entry that restores the chat after a reconnect (`allLines`: the overlapping transcript). */
+export const sessionData = (runtime: Runtime, session: Session, allLines = false): Record<string, unknown> => {
   const view = runtime.hub.findByNativeId("salesforce", session.id)
   return {
     queuePosition: session.phase === "queued" ? (view?.queuePosition ?? 0) : 0,
@@ -293,6 +322,6 @@ export const sessionData = (runtime: Runtime, session: Session): Record<string, 
     oref: "",
     postChatUrl: "",
     sneakPeekEnabled: runtime.config.sneakPeekEnabled,
-    chatMessages: knownLines(session)
+    chatMessages: knownLines(session, allLines)
   }
 }

@@ -7,6 +7,7 @@ import type { Faults } from "../../faults.ts"
 import type { ChatHub, EndedBy } from "../../hub.ts"
 import type { SimResponse } from "../../module.ts"
 import type { Random } from "../../random.ts"
+import type { SalesforceVariant } from "../../variants.ts"
 import type { Session } from "./session.ts"
 
 /** The visitor idle timeout announced in `ChatEstablished.chasitorIdleTimeout` and enforced by the server. */
@@ -31,6 +32,8 @@ export interface Config {
   readonly chasitorIdleTimeout: IdleTimeout | undefined
   readonly pingRateMs: number
   readonly switchServer: ReadonlyMap<string, string>
+  /** The server variant played (every knob resolved). */
+  readonly variant: Required<SalesforceVariant>
 }
 
 export interface Runtime {

@@ -5,7 +5,7 @@
  */
 import type { SimClock, Timer } from "../../clock.ts"
 import type { Agent } from "../../hub.ts"
-import { empty, json, type SimResponse } from "../../module.ts"
+import { empty, json, type SimResponse, text } from "../../module.ts"
 
 /** Where the chat behind a session stands, as the visitor side sees it. */
 export type Phase = "idle" | "queued" | "chatting" | "ended"
@@ -18,6 +18,11 @@ export interface Entry {
   offset: number
   /** The `sequence` of the last 200 that carried it; undefined until delivered. */
   deliveredIn: number | undefined
+  /**
+   * An entry that must be acknowledged (gone from the queue) before this one is sent: how a variant splits the
+   * envelopes after a reconnect. This entry and every later one wait for it.
+   */
+  waitFor?: Entry
 }
 
 /** One line of what the visitor and the agents said, for `ChasitorSessionData.chatMessages`. */
@@ -126,6 +131,25 @@ export const newSession = (fields: {
 export const sfError = (status: number, message: string, headers?: Record<string, string>): SimResponse =>
   json({ error: redact(message) }, status, headers)
 
+/**
+ * The same error as a `text/plain` line (`403 Session not valid`), for the variant whose server answers errors in
+ * text; anything else is returned as it is.
+ */
+export const asTextError = (response: SimResponse): SimResponse => {
+  if (response.status < 400 || response.body === null || !response.headers["content-type"]?.includes("json")) {
+    return response
+  }
+  let reason: unknown
+  try {
+    reason = (JSON.parse(response.body) as { error?: unknown }).error
+  } catch {
+    return response
+  }
+  if (typeof reason !== "string") return response
+  const { "content-type": _, ...rest } = response.headers
+  return text(`${response.status} ${reason}`, response.status, rest)
+}
+
 /** Removes anything shaped like a session key (`{id}!{random}`, possibly URL-encoded) from a message. */
 export const redact = (message: string): string =>
   message.replaceAll(/[^\s/;,?&=]+/g, (token) =>
@@ -152,9 +176,15 @@ export const acknowledge = (session: Session, ack: number): void => {
   session.queue = session.queue.filter((entry) => entry.deliveredIn === undefined || entry.deliveredIn > ack)
 }
 
+/** The entries the next 200 may carry: the queue up to the first one still waiting for another's acknowledgement. */
+const sendable = (queue: ReadonlyArray<Entry>): ReadonlyArray<Entry> => {
+  const blocked = queue.findIndex((entry) => entry.waitFor !== undefined && queue.includes(entry.waitFor))
+  return blocked === -1 ? queue : queue.slice(0, blocked)
+}
+
 /** Builds the next 200 from everything not acknowledged; undefined when there is nothing to send. */
 export const nextPayload = (session: Session): Payload | undefined => {
-  const entries = session.queue
+  const entries = sendable(session.queue)
   const lastEntry = entries.at(-1)
   if (lastEntry === undefined) return undefined
   session.sequence += 1
@@ -217,10 +247,13 @@ export const flush = (session: Session): void => {
   })
 }
 
-/** The transcript the visitor already has (agent lines whose entry left the queue), for `ChasitorSessionData`. */
-export const knownLines = (session: Session) =>
+/**
+ * The transcript for `ChasitorSessionData`: the lines the visitor already has (agent lines whose entry left the
+ * queue), or with `all` every line so far, also those still waiting to be delivered.
+ */
+export const knownLines = (session: Session, all = false) =>
   session.lines
-    .filter((line) => line.entry === undefined || !session.queue.includes(line.entry))
+    .filter((line) => all || line.entry === undefined || !session.queue.includes(line.entry))
     .map((line, index) => ({
       type: line.type,
       name: line.name,

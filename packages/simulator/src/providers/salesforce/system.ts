@@ -6,31 +6,53 @@ import { empty, type Handler, json } from "../../module.ts"
 import { authorize, header, invalid, sessionKey, versionOf } from "./access.ts"
 import { sessionData } from "./chat.ts"
 import { type Runtime, reconnectSince } from "./runtime.ts"
-import { acknowledge, enqueue, flush, hold, newSession, nextPayload, type Session, sfError } from "./session.ts"
+import {
+  acknowledge,
+  type Entry,
+  enqueue,
+  flush,
+  hold,
+  newSession,
+  nextPayload,
+  type Session,
+  sfError
+} from "./session.ts"
 
 type SystemOperation = "getSessionId" | "deleteSession" | "getMessages" | "reconnectSession" | "resyncSession"
 
 /**
- * Restores a session after a handover: the new affinity token, the visitor's sequence counter back to zero, and
- * ChasitorSessionData first in the queue. What the visitor received up to `offset` is known to it (and part of the
- * snapshot's transcript); what it did not receive is queued again after the snapshot, so nothing is lost.
+ * Restores a session after a handover: the new affinity token, the visitor's sequence counter back to zero (unless
+ * the variant keeps it), and a ChasitorSessionData entry. What the visitor received up to `offset` is known to it
+ * (and part of the snapshot's transcript); what it did not receive is the backlog, queued again where the variant's
+ * `redelivery` puts it: behind the snapshot by default, so nothing is lost.
  */
 const reconnect = (runtime: Runtime, session: Session, offset: number): void => {
+  const { redelivery, transcript, resetSequence } = runtime.config.variant
   if (session.movedTo !== undefined) {
     session.affinity = session.movedTo
     session.movedTo = undefined
   }
-  session.lastInbound = 0
+  if (resetSequence === true) session.lastInbound = 0
   session.queue = session.queue.filter((entry) => entry.deliveredIn === undefined || entry.offset > offset)
-  const data = sessionData(runtime, session)
-  const rest = session.queue.filter((entry) => entry.type !== "ChasitorSessionData")
+  const data = sessionData(runtime, session, transcript === "overlapping")
+  const backlog = session.queue.filter(
+    (entry) => entry.type !== "ChasitorSessionData" && !(redelivery === "none" && entry.type === "ChatMessage")
+  )
   session.queue = []
-  enqueue(session, runtime.clock, "ChasitorSessionData", data)
-  for (const entry of rest) {
-    entry.offset = session.nextOffset++
-    entry.deliveredIn = undefined
-    session.queue.push(entry)
+  const requeue = () => {
+    for (const entry of backlog) {
+      entry.offset = session.nextOffset++
+      entry.deliveredIn = undefined
+      delete entry.waitFor
+      session.queue.push(entry)
+    }
   }
+  const before = redelivery === "before" || redelivery === "before-separately"
+  if (before) requeue()
+  const snapshot = enqueue(session, runtime.clock, "ChasitorSessionData", data)
+  if (!before) requeue()
+  if (redelivery === "before-separately" && backlog.length > 0) snapshot.waitFor = backlog.at(-1) as Entry
+  if (redelivery === "after-separately") for (const entry of backlog) entry.waitFor = snapshot
   flush(session)
 }
 
@@ -118,7 +140,11 @@ export const systemHandlers = (runtime: Runtime): Record<SystemOperation, Handle
       if ("response" in found) return found.response
       const { session } = found
       reconnect(runtime, session, Number(request.query["ReconnectSession.offset"]))
-      const message = { resetSequence: true, affinityToken: session.affinity }
+      const { resetSequence } = config.variant
+      const message =
+        resetSequence === "absent"
+          ? { affinityToken: session.affinity }
+          : { resetSequence, affinityToken: session.affinity }
       return json({ messages: [{ type: "ReconnectSession", message }] })
     },
 

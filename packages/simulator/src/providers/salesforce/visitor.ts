@@ -31,13 +31,15 @@ export const sameId = (given: string, own: string): boolean =>
 
 type Deployment = { readonly ok: true } | { readonly response: SimResponse }
 
+/** A Visitor answer: `{ messages: [{ type, message }] }`, or the message alone for the variant's bare server. */
+const visitorAnswer = (runtime: Runtime, type: string, message: Record<string, unknown>): SimResponse =>
+  runtime.config.variant.visitorEnvelope === "bare" ? json(message) : json({ messages: [{ type, message }] })
+
 /** Checks `org_id`/`deployment_id`: a moved org gets its `SwitchServer` entry, a foreign one a 400. */
 const deployment = (runtime: Runtime, request: SimRequest): Deployment => {
   const org = String(request.query.org_id)
   const moved = [...runtime.config.switchServer].find(([movedOrg]) => sameId(org, movedOrg))
-  if (moved !== undefined) {
-    return { response: json({ messages: [{ type: "SwitchServer", message: { newUrl: moved[1] } }] }) }
-  }
+  if (moved !== undefined) return { response: visitorAnswer(runtime, "SwitchServer", { newUrl: moved[1] }) }
   if (!sameId(org, runtime.config.orgId) || !sameId(String(request.query.deployment_id), runtime.config.deploymentId)) {
     return { response: sfError(400, "org_id and deployment_id do not name a deployment served here") }
   }
@@ -76,7 +78,7 @@ export const visitorHandlers = (
           ...(withWait ? { estimatedWaitTime: button === undefined ? -1 : hub.estimatedWaitSeconds(button) } : {})
         }
       })
-      return json({ messages: [{ type: "Availability", message: { results } }] })
+      return visitorAnswer(runtime, "Availability", { results })
     },
 
     getSettings: (request) => {
@@ -104,7 +106,7 @@ export const visitorHandlers = (
         contentServerUrl: `${request.url.origin}/salesforce/content`,
         buttons
       }
-      return json({ messages: [{ type: "Settings", message }] })
+      return visitorAnswer(runtime, "Settings", message)
     },
 
     getVisitorId: (request) => {
@@ -112,7 +114,7 @@ export const visitorHandlers = (
       if (typeof v !== "number") return v
       const found = deployment(runtime, request)
       if ("response" in found) return found.response
-      return json({ messages: [{ type: "VisitorId", message: { sessionId: runtime.random.uuid() } }] })
+      return visitorAnswer(runtime, "VisitorId", { sessionId: runtime.random.uuid() })
     },
 
     postBreadcrumb: (request) => {
@@ -123,7 +125,7 @@ export const visitorHandlers = (
       // anything else is ignored (the resource never refuses a visitor for them).
       const session = sessionOf(runtime, request)
       if (session !== undefined) logInbound(session, runtime.clock, "Breadcrumb", { location })
-      return empty(200)
+      return empty(runtime.config.variant.postStatus)
     }
   }
 }
