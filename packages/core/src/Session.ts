@@ -198,9 +198,10 @@ class SessionImpl implements ChatSession {
     const state = this.#setState(reduce(this.#current, event))
     // An end the provider did not make (polls that kept failing, a refusal we gave up on) leaves the chat open
     // there: end it now, in the background (the adapter emitting this must not wait for its own poller to stop),
-    // rather than when the caller's scope closes, which may be much later.
+    // rather than when the caller's scope closes, which may be much later. Uninterruptible, as the scope's own end
+    // would be: a scope closing meanwhile waits for it (bounded by `endTimeout`) instead of cutting it short.
     return event.type === "ended" && event.reason === "error" && this.#remote !== undefined
-      ? Effect.zipRight(state, Effect.asVoid(Effect.forkIn(this.end, this.#scope)))
+      ? Effect.zipRight(state, Effect.asVoid(Effect.forkIn(Effect.uninterruptible(this.end), this.#scope)))
       : state
   }
 

@@ -6,16 +6,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import * as Session from "../src/Session.ts"
-import { fixture as livechat } from "./fixtures/livechat.ts"
-import { fixture as liveperson } from "./fixtures/liveperson.ts"
-import { fixture as salesforce } from "./fixtures/salesforce.ts"
-import type { ProviderFixture } from "./support/fixture.ts"
 import { chatAt, eventually, is, recorder, refresh, withProvider } from "./support/harness.ts"
+import { matrix } from "./support/matrix.ts"
 
-const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, liveperson, livechat]
 const count = 200
 
-describe.each(fixtures)("$name under faults", (fixture) => {
+describe.each(matrix)("$label under faults", (fixture) => {
   const provider = fixture.name
 
   it.live(

@@ -187,7 +187,7 @@ export const make = (
       if (started.right.banned === true) {
         return yield* new ChatRequestRejected({ provider, reason: "the visitor is banned" })
       }
-      const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, emit)
+      const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, welcome, emit)
       // One finalizer stops the polling and ends the chat (not Effect.addFinalizer: see Session.make).
       yield* Scope.addFinalizerExit(yield* Effect.scope, closeOf(chat))
       yield* emit(queued)

@@ -32,10 +32,10 @@ import {
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
-import { ambiguousStarts, providerTags } from "../Metrics.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedPool, transportOptions } from "../internal/transport.ts"
+import { ambiguousStarts, providerTags } from "../Metrics.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, Ender, runChat, scheduleFor } from "./liveperson/chat.ts"
 import { errorMessage, provider } from "./liveperson/errors.ts"

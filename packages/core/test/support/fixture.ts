@@ -3,7 +3,7 @@
  * simulator. One file per provider in `test/fixtures/`.
  */
 
-import type { RunningSimulator } from "@switchboard/simulator"
+import type { RunningSimulator, SimulatorOptions } from "@switchboard/simulator"
 import type { Layer } from "effect"
 import type { ChatProvider } from "../../src/ChatProvider.ts"
 import type { InvalidConfiguration, ProviderName } from "../../src/Errors.ts"
@@ -15,4 +15,6 @@ export interface ProviderFixture {
     sim: RunningSimulator,
     tuning?: Record<string, unknown>
   ) => Layer.Layer<ChatProvider, InvalidConfiguration>
+  /** Options of every simulator `withProvider` starts for it (the server variant of a matrix entry). */
+  readonly simulatorOptions?: SimulatorOptions
 }

@@ -87,7 +87,7 @@ export const withProvider = <A, E>(
     const before = liveResources()
     const supervisor = yield* Supervisor.track
     const result = yield* Effect.gen(function* () {
-      const sim = yield* simulator(options)
+      const sim = yield* simulator({ ...fixture.simulatorOptions, ...options })
       const value = yield* body(sim).pipe(Effect.scoped, Effect.provide(fixture.layer(sim)))
       if (sim.violations.length > 0) {
         return yield* Effect.die(new Error(`spec violations: ${JSON.stringify(sim.violations, null, 2)}`))

@@ -77,10 +77,13 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   /** The chat is over at the provider (closed by either side): no more polls, no close request. */
   #closedAtProvider = false
   #lastSuccess: number
+  /** The welcome message, until the first page showed whether LiveChat echoes it (see `#apply`). */
+  #welcome: string | undefined
   #polling: Polling | undefined = undefined
 
-  constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, emit: Emit) {
+  constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, welcome: string, emit: Emit) {
     this.#shared = shared
+    this.#welcome = welcome
     this.visitorId = visitorId
     this.#secret = securedSessionId
     this.#emit = emit
@@ -179,10 +182,23 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
     )
   }
 
-  /** Applies one successful answer: new events in log order. */
+  /**
+   * Applies one successful answer: new events in log order. The welcome message opens the chat as the visitor's
+   * first line; a server that does not echo it (reference §3.3, §3.7 leave it open) gets it shown all the same,
+   * before the first event it sends.
+   */
   #apply(events: ReadonlyArray<RawEvent>): Effect.Effect<void> {
     const self = this
     return Effect.gen(function* () {
+      const welcome = self.#welcome
+      if (welcome !== undefined) {
+        self.#welcome = undefined
+        const first = events[0] === undefined ? undefined : Option.getOrUndefined(decodeKnown(events[0]))
+        if (first?.type !== "message" || first.user_type !== "visitor" || first.text !== welcome) {
+          const at = self.#shared.clock.unsafeCurrentTimeMillis()
+          yield* self.#emit({ type: "message", id: "lc-welcome", from: "visitor", text: welcome, at })
+        }
+      }
       for (const raw of events) {
         if (self.#cursor !== undefined && raw.message_id <= self.#cursor) continue // a repeated delivery
         self.#cursor = raw.message_id

@@ -1,0 +1,27 @@
+/**
+ * The server-variant matrix: every provider's fixture once per named profile of the simulator (`variantProfiles`),
+ * so the provider-neutral suites run against every plausible server the documentation allows, not one reading of it.
+ */
+import { variantProfiles } from "@switchboard/simulator"
+import { fixture as livechat } from "../fixtures/livechat.ts"
+import { fixture as liveperson } from "../fixtures/liveperson.ts"
+import { fixture as salesforce } from "../fixtures/salesforce.ts"
+import type { ProviderFixture } from "./fixture.ts"
+
+export interface MatrixEntry extends ProviderFixture {
+  /** `provider [profile]`, for test names. */
+  readonly label: string
+  readonly profile: string
+}
+
+export const providers: ReadonlyArray<ProviderFixture> = [salesforce, liveperson, livechat]
+
+/** Every provider under every profile of its simulator, `default` first. */
+export const matrix: ReadonlyArray<MatrixEntry> = providers.flatMap((fixture) =>
+  variantProfiles[fixture.name].map((profile) => ({
+    ...fixture,
+    label: `${fixture.name} [${profile.name}]`,
+    profile: profile.name,
+    simulatorOptions: { variants: profile.variants }
+  }))
+)
