@@ -46,6 +46,11 @@ export interface OperationModule {
   readonly handlers: Readonly<Record<string, Handler>>
   /** An error answer in the module's documented error shape. */
   error(status: number, message: string): SimResponse
+  /**
+   * Another spelling of a path that real servers accept for the path returned (LivePerson's `.json` suffix), or
+   * undefined. Asked for every request under any prefix, so it must be cheap.
+   */
+  alias?(path: string): string | undefined
 }
 
 export interface ProviderModule extends OperationModule {

@@ -247,6 +247,15 @@ export const makeDispatcher = (
 ): Dispatch => {
   const router = new TrieRouter<Route>()
   const fallbacks: Array<Fallback> = []
+  const aliases = mounts.flatMap(({ module }) => (module.alias === undefined ? [] : [module.alias.bind(module)]))
+  /** The path as routed: the module's own spelling of an alias, else as received. */
+  const routed = (path: string): string => {
+    for (const alias of aliases) {
+      const own = alias(path)
+      if (own !== undefined) return own
+    }
+    return path
+  }
   for (const mount of mounts) {
     const { module } = mount
     const provider = "provider" in module ? (module as ProviderModule).provider : undefined
@@ -277,17 +286,18 @@ export const makeDispatcher = (
     return found
   }
 
-  const notFound = (exchange: Exchange): SimResponse => {
+  const notFound = (exchange: Exchange, path: string): SimResponse => {
     for (const fallback of fallbacks) {
-      const response = fallback(exchange.method, exchange.path)
+      const response = fallback(exchange.method, path)
       if (response !== undefined) return response
     }
-    return otherwise(exchange.path)
+    return otherwise(path)
   }
 
   return (exchange) => {
-    const found = match(exchange.method === "HEAD" ? "GET" : exchange.method, exchange.path)[0]
-    if (found === undefined) return notFound(exchange)
+    const path = aliases.length === 0 ? exchange.path : routed(exchange.path)
+    const found = match(exchange.method === "HEAD" ? "GET" : exchange.method, path)[0]
+    if (found === undefined) return notFound(exchange, path)
     const [route, raw] = found
     // Decoded as Hono's `c.req.param()` decodes them.
     const params: Record<string, string> = {}

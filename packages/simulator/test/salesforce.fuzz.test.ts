@@ -39,7 +39,9 @@ const templates = (sim: RunningSimulator, chat: Credentials, fresh: Credentials)
   // A number far ahead of the alongside chat's own counter: a mutation that slipped through would swallow its
   // later messages as duplicates, and the transcript check would notice.
   const numbered = (of: Credentials) => ({ ...session(of), "x-liveagent-sequence": "900000" })
-  const numberedRequired = [...sessionRequired, "x-liveagent-sequence"]
+  // The sequence header is documented as required but real servers apply a request without it (providers.md
+  // §1.2), as the simulator does: dropping it is no malformation.
+  const numberedRequired = sessionRequired
   const chatPost = (
     operation: string,
     path: string,

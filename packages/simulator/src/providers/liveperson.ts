@@ -340,6 +340,12 @@ export const makeLivePerson = (
     prefix,
     settings,
     error,
+    // Real clients name the JSON form with a `.json` suffix (`chat/request.json`, `{chat}.json`, `events.json`,
+    // providers.md §2.1), which real servers accept: served as the plain path. `conversation.json` is its own name.
+    alias: (path) =>
+      path.endsWith(".json") && path.startsWith(`${prefix}/`) && !path.endsWith("/conversation.json")
+        ? path.slice(0, -".json".length)
+        : undefined,
     handlers: {
       ...makeAvailability({ hub, skills, slotsPerSkill, authorize, error, count: (n) => numberIn(style, n) }),
       getPreChatSurvey: (request) => authorize(request) ?? json({ survey: preChatSurvey }),
