@@ -83,8 +83,9 @@ export interface LivePersonVariant {
    * How an element without content appears in the XML-derived JSON (§2.1, §2.4): `"absent"` (default), the key is
    * left out; `"empty-string"`, `""`; `"null"`, `null`. It concerns the info fields that can be empty (`agentName`
    * and `agentId` before an agent joined, `sharkVisitorId`, `sharkSessionId`, `sharkContextId`, `engagementId`,
-   * `campaignId`, `language` when the request had none) and `systemMessageId` on agent and visitor lines. An empty
-   * page has no `<event>` element at all, so `events.event` stays absent in every variant.
+   * `campaignId`, `language` when the request had none) and `systemMessageId` on agent and visitor lines; the
+   * surveys' empty `title` and `lastKnownValue` are `""` as in the vendor's examples, or `null` with `"null"`. An
+   * empty page has no `<event>` element at all, so `events.event` stays absent in every variant.
    */
   readonly emptyElements?: "absent" | "empty-string" | "null"
   /**

@@ -127,6 +127,16 @@ describe("LivePerson variants", () => {
       // An empty page has no <event> element at all, whatever the rendering of empty elements.
       const tail = await lp.events(uri, 99)
       expect(Object.hasOwn(tail, "event")).toBe(false)
+      // The surveys' empty elements: "" as in the vendor's examples, or null.
+      for (const path of ["/chat/preSurvey", "/chat/offlineSurvey", `${uri}/exitSurvey`]) {
+        const { survey } = (await lp.get(path)).body as {
+          survey: { title: unknown; questions: { question: Array<Json> } }
+        }
+        expect(survey.title).toBe(emptyElements === "null" ? null : "")
+        for (const question of survey.questions.question.filter((q) => Object.hasOwn(q, "lastKnownValue"))) {
+          expect(question.lastKnownValue).toBe(emptyElements === "null" ? null : "")
+        }
+      }
     })
   }
 

@@ -902,8 +902,8 @@ export interface components {
          */
         Survey: {
             id: components["schemas"]["IntegerLike"];
-            /** @description Reserved for future use; usually empty. */
-            title?: string;
+            /** @description Reserved for future use; usually empty (`""` as in the vendor's examples, or `null`). */
+            title?: string | null;
             /** @description Header text to display above the questions. */
             header?: string;
             questions?: {
@@ -920,8 +920,11 @@ export interface components {
             type: components["schemas"]["SurveyQuestionType"];
             validationType?: components["schemas"]["SurveyValidationType"];
             label?: string;
-            /** @description Value from an earlier session (free-text questions); show it as the default. */
-            lastKnownValue?: string;
+            /**
+             * @description Value from an earlier session (free-text questions); show it as the default. Empty without one: `""` as
+             *     in the vendor's examples, or `null`.
+             */
+            lastKnownValue?: string | null;
             /** @description The choices of a selection question. One choice may arrive as an object. */
             entry?: components["schemas"]["SurveyEntry"] | components["schemas"]["SurveyEntry"][];
         };

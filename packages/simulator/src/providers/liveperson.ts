@@ -132,6 +132,14 @@ export const makeLivePerson = (
       ...variant
     }
   }).liveperson
+  /**
+   * A survey as served: its empty elements (`title`, `lastKnownValue`) are `""` as in the vendor's examples, or
+   * `null` in the variant that writes empty elements so.
+   */
+  const surveyIn = (survey: Schemas["Survey"]): unknown =>
+    style.emptyElements === "null"
+      ? JSON.parse(JSON.stringify(survey), (_, value: unknown) => (value === "" ? null : value))
+      : survey
   /** The visitor's own lines in the variant that does not echo them: kept in the log, left out of its pages. */
   const unseen = new WeakSet<LivePersonEvent>()
   const ssoKeys = options.ssoKeys === undefined ? undefined : new Set(options.ssoKeys)
@@ -348,8 +356,8 @@ export const makeLivePerson = (
         : undefined,
     handlers: {
       ...makeAvailability({ hub, skills, slotsPerSkill, authorize, error, count: (n) => numberIn(style, n) }),
-      getPreChatSurvey: (request) => authorize(request) ?? json({ survey: preChatSurvey }),
-      getOfflineSurvey: (request) => authorize(request) ?? json({ survey: offlineSurvey }),
+      getPreChatSurvey: (request) => authorize(request) ?? json({ survey: surveyIn(preChatSurvey) }),
+      getOfflineSurvey: (request) => authorize(request) ?? json({ survey: surveyIn(offlineSurvey) }),
       submitOfflineSurvey: (request) => {
         const denied = authorize(request)
         if (denied !== undefined) return denied
@@ -399,7 +407,7 @@ export const makeLivePerson = (
       getAgentTyping: withChat((chat) =>
         json({ agentTyping: chat.agent === undefined ? "unknown" : chat.agentTyping ? "typing" : "not-typing" })
       ),
-      getExitSurvey: withChat(() => json({ survey: exitSurvey })),
+      getExitSurvey: withChat(() => json({ survey: surveyIn(exitSurvey) })),
       submitExitSurvey: withChat((chat, _, request) => {
         const { survey } = request.body as Schemas["ExitSurveySubmission"]
         const problem = checkAnswers(exitSurvey, survey.id, survey.questions.question, { requireMandatory: true })
