@@ -27,9 +27,9 @@ export const startPermits = (settings: StartSettings): Effect.Effect<Permits> =>
 /** `startsInFlight` and `connections` must be positive whole numbers. */
 export const checkLimits = (
   provider: ProviderName,
-  settings: StartSettings & { readonly connections?: number }
+  settings: StartSettings & { readonly connections?: number; readonly maxResponseBytes?: number }
 ): InvalidConfiguration | undefined => {
-  for (const field of ["startsInFlight", "connections"] as const) {
+  for (const field of ["startsInFlight", "connections", "maxResponseBytes"] as const) {
     const value = settings[field]
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       return new InvalidConfiguration({ provider, field, problem: "must be a positive whole number" })

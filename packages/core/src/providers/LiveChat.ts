@@ -26,7 +26,7 @@ import { cadence } from "../internal/cadence.ts"
 import { type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
-import { scopedPool, transportOptions } from "../internal/transport.ts"
+import { scopedTransport } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { LiveChatChat, type LiveChatShared } from "./livechat/chat.ts"
 import { decodeStart } from "./livechat/wire.ts"
@@ -57,8 +57,10 @@ export interface LiveChatSettings {
   readonly connections?: number
   /** Most chat starts talking to LiveChat at once (the others wait their turn); default 32. */
   readonly startsInFlight?: number
-  /** Per-request timeout; default 15 s. */
+  /** Whole-request deadline (connect, headers and the whole body), whatever the transport; default 15 s. */
   readonly requestTimeout?: Duration.DurationInput
+  /** Largest answer read, in bytes, as received and once decoded; default 8 MiB. A larger one is a ProtocolError. */
+  readonly maxResponseBytes?: number
   /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
   readonly fetch?: (request: Request) => Promise<Response>
 }
@@ -115,14 +117,12 @@ export const make = (
   Effect.gen(function* () {
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
-    const pool = yield* scopedPool(settings)
+    const transport = yield* scopedTransport(settings)
     const permits = yield* startPermits(settings)
     const client = createLiveChatClient({
       baseUrl: settings.baseUrl ?? "https://api.livechatinc.com",
       bodyEncoding: settings.bodyEncoding ?? "form",
-      ...(pool === undefined
-        ? { fetch: settings.fetch as (request: Request) => Promise<Response> }
-        : transportOptions(pool))
+      ...transport
     })
     const licence_id = settings.licenceId
     const keepAlive = Duration.toMillis(settings.polling?.keepAlive ?? "30 seconds")

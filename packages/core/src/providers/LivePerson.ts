@@ -34,7 +34,7 @@ import {
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
-import { scopedPool, transportOptions } from "../internal/transport.ts"
+import { scopedTransport } from "../internal/transport.ts"
 import { ambiguousStarts, providerTags } from "../Metrics.ts"
 import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, Ender, runChat, scheduleFor } from "./liveperson/chat.ts"
@@ -69,8 +69,10 @@ export interface LivePersonSettings {
   readonly connections?: number
   /** Most chat starts talking to LivePerson at once (the others wait their turn); default 32. */
   readonly startsInFlight?: number
-  /** Per-request timeout; default 15 s. */
+  /** Whole-request deadline (connect, headers and the whole body), whatever the transport; default 15 s. */
   readonly requestTimeout?: Duration.DurationInput
+  /** Largest answer read, in bytes, as received and once decoded; default 8 MiB. A larger one is a ProtocolError. */
+  readonly maxResponseBytes?: number
   /** A custom fetch (tests, other runtimes); by default requests go through undici with a capped pool. */
   readonly fetch?: (request: Request) => Promise<Response>
 }
@@ -141,16 +143,14 @@ export const make = (
   Effect.gen(function* () {
     const problem = checkSettings(settings)
     if (problem !== undefined) return yield* problem
-    const pool = yield* scopedPool(settings)
+    const transport = yield* scopedTransport(settings)
     const permits = yield* startPermits(settings)
     const appKey = Redacted.value(settings.appKey)
     const client: LivePersonClient = createLivePersonClient({
       baseUrl: settings.baseUrl,
       appKey,
       appKeyIn: settings.appKeyIn ?? "header",
-      ...(pool === undefined
-        ? { fetch: settings.fetch as (request: Request) => Promise<Response> }
-        : transportOptions(pool))
+      ...transport
     })
     const scrub = (text: string) => text.replaceAll(appKey, "<app key>")
     const accountId = settings.accountId

@@ -41,7 +41,7 @@ import {
 import { type CallFailure, call } from "../internal/call.ts"
 import type { Permits } from "../internal/gate.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
-import { makePool, scopedPool, transportOptions } from "../internal/transport.ts"
+import { guardTransport, makePool, scopedTransport, transportOptions } from "../internal/transport.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
 import { poller } from "./salesforce/poller.ts"
@@ -73,8 +73,13 @@ export interface SalesforceSettings {
   readonly startsInFlight?: number
   /** Most sockets for long polls, one held per chat; default 10,000. */
   readonly pollConnections?: number
-  /** Per-request timeout of commands; default 15 s. Polls are abandoned after the server's `clientPollTimeout`. */
+  /**
+   * Whole-request deadline of commands (connect, headers and the whole body), whatever the transport; default 15 s.
+   * Polls are abandoned after the server's `clientPollTimeout`.
+   */
   readonly requestTimeout?: Duration.DurationInput
+  /** Largest answer read, in bytes, as received and once decoded; default 8 MiB. A larger one is a ProtocolError. */
+  readonly maxResponseBytes?: number
   /** A custom fetch (tests, other runtimes); by default requests go through undici with capped pools. */
   readonly fetch?: (request: Request) => Promise<Response>
 }
@@ -279,16 +284,12 @@ export const make = (
     const apiVersion = settings.apiVersion ?? DEFAULT_API_VERSION
     const clientWith = (pool: Agent) =>
       createSalesforceClient({ baseUrl: settings.baseUrl, apiVersion, ...transportOptions(pool) })
-    const commandPool = yield* scopedPool(settings)
     const permits = yield* startPermits(settings)
-    const commands =
-      commandPool === undefined
-        ? createSalesforceClient({
-            baseUrl: settings.baseUrl,
-            apiVersion,
-            fetch: settings.fetch as (request: Request) => Promise<Response>
-          })
-        : clientWith(commandPool)
+    const commands = createSalesforceClient({
+      baseUrl: settings.baseUrl,
+      apiVersion,
+      ...(yield* scopedTransport(settings))
+    })
 
     // Poll pools, one per `clientPollTimeout` the server announces (in practice one): their `headersTimeout`
     // abandons a held poll. Destroyed, not drained, with the layer: a held poll is worth nothing then.
@@ -298,13 +299,21 @@ export const make = (
       Effect.promise(() => Promise.all(pollPools.map((pool) => pool.destroy().catch(() => undefined))))
     )
     const pollClient = (clientPollTimeoutSeconds: number): SalesforceClient => {
-      if (settings.fetch !== undefined) return commands
       const millis = Math.ceil(clientPollTimeoutSeconds * 1000)
       const existing = pollClients.get(millis)
       if (existing !== undefined) return existing
-      const pool = makePool({ connections: settings.pollConnections ?? 10_000, headersTimeout: millis })
-      pollPools.push(pool)
-      const client = clientWith(pool)
+      // A held poll's whole-request deadline is the server's clientPollTimeout, whatever the transport.
+      const { maxResponseBytes } = settings
+      let client: SalesforceClient
+      if (settings.fetch !== undefined) {
+        const fetch = settings.fetch as (request: Request) => Promise<Response>
+        const transport = guardTransport(fetch, { deadlineMs: millis, maxResponseBytes })
+        client = createSalesforceClient({ baseUrl: settings.baseUrl, apiVersion, ...transport })
+      } else {
+        const pool = makePool({ connections: settings.pollConnections ?? 10_000, deadline: millis, maxResponseBytes })
+        pollPools.push(pool)
+        client = clientWith(pool)
+      }
       pollClients.set(millis, client)
       return client
     }
