@@ -164,6 +164,17 @@ describe("startHostileProxy against the simulator", () => {
     })
     assert.strictEqual(answer.status, 201)
     assert.isTrue(String(answer.headers.location).startsWith(`${proxy.origin}/liveperson/api/account/`))
+
+    proxy.add({ provider: "liveperson", operation: "start", behaviour: "gzip", times: 1 })
+    const zipped = await send(`${proxy.origin}/liveperson/api/account/${accountId}/chat/request?v=1`, {
+      method: "POST",
+      headers: { authorization: `LivePerson appKey=${appKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ request: { skill: skills[0] } })
+    })
+    assert.strictEqual(zipped.status, 201)
+    assert.strictEqual(zipped.headers["content-encoding"], "gzip")
+    assert.strictEqual(gunzipSync(zipped.body).length, 0, "an empty body, gzip-encoded")
+    assert.isTrue(String(zipped.headers.location).startsWith(`${proxy.origin}/liveperson/api/account/`))
   })
 
   it("malformed-json, html-200, html-502: forwarded first (applied), then replaced", async () => {

@@ -43,7 +43,10 @@ export type Behaviour =
   | "instant-empty"
   /** 200 with a valid-looking JSON document of about 50 MB. */
   | "huge-page"
-  /** The real answer, gzip-encoded, with `content-encoding: gzip` (whatever the request accepted). */
+  /**
+   * The real answer, gzip-encoded, with `content-encoding: gzip` (whatever the request accepted); an empty body too
+   * (LivePerson's 201s), but not a 204 or 304.
+   */
   | "gzip"
   /** 307 to the same path and query on the proxy's second listener, which forwards normally; NOT forwarded here. */
   | "redirect"
@@ -428,7 +431,8 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
       case "gzip": {
         hostile.delete(res)
         const status = answer.statusCode ?? 502
-        if (real.length === 0 || status === 204 || status === 304) {
+        // A 204 or 304 has no body to encode; an empty body otherwise is encoded too (a 20-byte gzip stream).
+        if (status === 204 || status === 304) {
           return res.writeHead(status, endToEnd(answer.rawHeaders)).end(real)
         }
         const zipped = gzipSync(real)
