@@ -273,6 +273,12 @@ export interface VariantProfile {
   readonly name: string
   readonly description: string
   readonly variants: Variants
+  /**
+   * Set on a profile that breaks a rule the vendor documents (not one the documentation leaves open): the rule, and
+   * where it is written. Clients may be tested against it, but no client can keep every promise there (Switchboard's
+   * exactly-once sends cannot), so core's matrix leaves these profiles out.
+   */
+  readonly contradicts?: string
 }
 
 /**
@@ -302,14 +308,13 @@ export const variantProfiles: {
     {
       name: "overlap-before",
       description:
-        "Re-delivered lines come ahead of an overlapping ChasitorSessionData; resetSequence is false and repeated " +
-        "sequence numbers are applied again; POSTs answer 202, ChasitorInit without a body; an odd ChatEnded reason.",
+        "Re-delivered lines come ahead of an overlapping ChasitorSessionData; resetSequence is false; POSTs answer " +
+        "202, ChasitorInit without a body; an odd ChatEnded reason.",
       variants: {
         salesforce: {
           redelivery: "before",
           transcript: "overlapping",
           resetSequence: false,
-          sequenceDedupe: "apply",
           postStatus: 202,
           chasitorInitBody: "empty",
           chatEndedReason: "other"
@@ -333,6 +338,13 @@ export const variantProfiles: {
       }
     },
     {
+      name: "replays-sequence",
+      description: "A repeated X-LIVEAGENT-SEQUENCE is applied again: the server does not de-duplicate.",
+      variants: { salesforce: { sequenceDedupe: "apply" } },
+      contradicts:
+        "X-LIVEAGENT-SEQUENCE exists so that the server avoids processing duplicates (providers.md §1.2, [D:sf-hdr])"
+    },
+    {
       name: "transcript-only",
       description:
         "Agent lines are never re-delivered after a handover: the overlapping transcript is the only place they are.",
@@ -345,17 +357,24 @@ export const variantProfiles: {
       name: "xml-strings",
       description:
         'Empty elements as "", every number as a string, @-links everywhere, one event as a bare object, lines by ' +
-        "role, the visitor's lines not echoed.",
+        "role.",
       variants: {
         liveperson: {
           emptyElements: "empty-string",
           numbers: "strings",
           links: "attribute",
           singleEvent: "object",
-          lineBy: "role",
-          visitorLines: "not-echoed"
+          lineBy: "role"
         }
       }
+    },
+    {
+      name: "no-echo",
+      description: "The visitor's own lines are not in the visitor's event feed (they only take an event id).",
+      variants: { liveperson: { visitorLines: "not-echoed" } },
+      contradicts:
+        "the chat's event log holds every line with its source, the visitor's (`source: visitor`) included " +
+        "(providers.md §2.5, [D:lp-events])"
     },
     {
       name: "json-nulls",

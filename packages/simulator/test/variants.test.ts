@@ -37,7 +37,8 @@ describe("variant profiles", () => {
       const profiles = variantProfiles[provider]
       expect(profiles[0]).toMatchObject({ name: "default", variants: {} })
       expect(profiles.length).toBeGreaterThanOrEqual(3)
-      expect(profiles.length).toBeLessThanOrEqual(5)
+      // The matrix core's suites run: the profiles within the documented rules.
+      expect(profiles.filter((profile) => profile.contradicts === undefined).length).toBeLessThanOrEqual(5)
       for (const profile of profiles) {
         expect(profile.name).toMatch(/^[a-z]+(-[a-z]+)*$/)
         expect(profile.description.length).toBeGreaterThan(0)
