@@ -383,17 +383,20 @@ const bodyHeader = /^content-(type|length|encoding|language|location)$/
 
 /**
  * Headers that never follow a redirect to another origin. fetch drops `authorization`; undici's own redirect handler
- * also drops `cookie` and `proxy-authorization`. Salesforce's session key and affinity travel in `x-liveagent-*`
- * headers, which fetch would forward, so they are dropped too: a provider (or anything on its path) redirecting
- * elsewhere must not hand a chat's secret to a third party. LivePerson's app key is in `authorization`; LiveChat's
- * session id is in the query or body, which the redirecting server chose itself.
+ * also drops `cookie` and `proxy-authorization`. Salesforce's session key and affinity token travel in
+ * `X-LIVEAGENT-SESSION-KEY` and `X-LIVEAGENT-AFFINITY`, which fetch would forward: they are dropped too, so a
+ * provider (or anything on its path) redirecting elsewhere cannot hand a chat's secret to a third party (the request
+ * then fails there as unauthorized, a typed error). The other `X-LIVEAGENT-*` headers (API version, sequence) are
+ * no secret and follow. LivePerson's app key is in `authorization`; LiveChat's session id is in the query or body,
+ * which the redirecting server chose itself.
  */
 const crossOriginSecret = (name: string): boolean =>
   name === "authorization" ||
   name === "proxy-authorization" ||
   name === "cookie" ||
   name === "host" ||
-  name.startsWith("x-liveagent-")
+  name === "x-liveagent-session-key" ||
+  name === "x-liveagent-affinity"
 
 /**
  * One request's dispatch handler (undici's handler interface), across its redirects: collects the answer, decodes
