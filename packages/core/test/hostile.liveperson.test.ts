@@ -7,8 +7,9 @@
  *
  * LivePerson only: `POST chat/request` has no idempotency key, so a chat whose creating answer was lost (the proxy
  * forwarded the request, then broke the answer) cannot be ended by core, which never learns its URI; such a chat
- * is left to LivePerson's own timeout (core counts it in a metric). The start cases accept that: the chat must be
- * gone once the chat timeout has passed, not ended by core.
+ * is left to LivePerson's own timeout, and core counts each in `switchboard_ambiguous_starts_total`. The start cases
+ * accept that: every chat must be gone once the chat timeout has passed, and each one not ended by core must have
+ * been counted.
  */
 import { Redacted } from "effect"
 import * as LivePerson from "../src/providers/LivePerson.ts"
