@@ -7,7 +7,7 @@ import { parseArgs } from "node:util"
 
 const usage = `Usage: pnpm --filter @switchboard/web dev [options]
 
-  --provider <name>      livechat (default), salesforce, or liveperson (once core exports its adapter)
+  --provider <name>      livechat (default), salesforce, or liveperson
   --port <n>             the widget and agent console (default 5173)
   --relay-port <n>       the relay (default 8787)
   --simulator-port <n>   the provider simulator (default 4010)
