@@ -9,10 +9,11 @@
  * - `switchboard_session_poll_rate`: each session's poll budget in requests per minute, one sample per session and
  *   minute (the same figure `ChatSession.pollRate` gives). A LiveChat chat polls 12–60 times a minute; a Salesforce
  *   long poll about once per `clientPollTimeout` while nothing happens.
- * - `switchboard_ambiguous_starts_total`: chat requests sent again after an attempt whose answer was lost after it
- *   may have reached the provider. Where the protocol has no idempotency key (LivePerson's `chat/request`), each
- *   may have left a chat in the provider's queue that only its own inactivity timeout ends (the visitor gets the
- *   chat of the attempt that was answered).
+ * - `switchboard_ambiguous_starts_total`: chat requests that may have created a chat whose answer core never read
+ *   (lost after it may have reached the provider, or unreadable), so that core cannot end that chat: each may be
+ *   left at the provider until its own inactivity timeout ends it. LivePerson (no idempotency key on `chat/request`)
+ *   counts every such attempt, retried or not; LiveChat counts a start that failed after one (a repeated `start`
+ *   returns the same chat, so a later readable answer settles it).
  *
  * @example
  * ```ts
@@ -28,7 +29,7 @@ export const pollRequests = Metric.counter("switchboard_poll_requests_total", {
 })
 
 export const ambiguousStarts = Metric.counter("switchboard_ambiguous_starts_total", {
-  description: "Chat requests sent again after an attempt that may have created a chat whose answer was lost",
+  description: "Chat requests that may have created a chat core cannot end (its answer was lost or unreadable)",
   incremental: true
 })
 

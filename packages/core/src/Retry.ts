@@ -102,7 +102,7 @@ export const retryTransient = <A, R>(
     return retryLazily(attempt, transientSchedule(policy)).pipe(
       Effect.catchAll(
         (failure): Effect.Effect<never, CallFailure | ProviderUnavailable> =>
-          failure.retryable
+          failure.retryable && failure.malformed === undefined
             ? Effect.fail(
                 new ProviderUnavailable({
                   provider,

@@ -13,6 +13,7 @@ const activeMs = 100
 const target: HostileTarget = {
   provider: "livechat",
   simulator: { livechat: { inactivityTimeoutMs } },
+  secretsInHeaders: false,
   inactivityMs: inactivityTimeoutMs,
   layer: (sim, origin) =>
     LiveChat.layer({
@@ -30,9 +31,10 @@ const target: HostileTarget = {
     }),
   maxPolls: (windowMs) => Math.floor(windowMs / activeMs) + 1,
   pace: `one per ${activeMs} ms polling.active pause`,
-  // start is idempotent per visitor id: core can learn the secured_session_id of a chat whose start answers were
-  // lost by asking again, and close it. No orphan is accepted.
-  orphansTimeOut: false
+  // start is idempotent per visitor id, so core retries it, unreadable answers included, and a later readable answer
+  // settles everything. But when every start answer is unreadable (these cases), the chat's secret never arrives:
+  // nobody can close it, and LiveChat's inactivity timeout does, as long as core counted it.
+  orphansTimeOut: true
 }
 
 hostileSuite(target)

@@ -21,6 +21,7 @@ const intervalMs = 200
 const target: HostileTarget = {
   provider: "liveperson",
   simulator: { liveperson: { chatTimeoutSeconds } },
+  secretsInHeaders: true,
   inactivityMs: chatTimeoutSeconds * 1000,
   layer: (sim, origin) =>
     LivePerson.layer({

@@ -14,6 +14,7 @@ const sessionTimeoutMs = 6000
 const target: HostileTarget = {
   provider: "salesforce",
   simulator: { salesforce: { clientPollTimeoutSeconds: 3, pollHoldMs: 2000, sessionTimeoutMs } },
+  secretsInHeaders: true,
   inactivityMs: sessionTimeoutMs,
   layer: (sim, origin) =>
     Salesforce.layer({

@@ -26,6 +26,11 @@ import {
   trickleText
 } from "./hostile-answers.ts"
 
+/** Where `redirect` sends a request on the same origin (the path and query follow it). */
+const redirectedPrefix = "/__redirected"
+const unredirected = (url: string) =>
+  url.startsWith(`${redirectedPrefix}/`) ? url.slice(redirectedPrefix.length) : url
+
 export type Behaviour =
   /** 200, JSON content type, a body written forever (with back-pressure). */
   | "endless-body"
@@ -48,8 +53,13 @@ export type Behaviour =
    * (LivePerson's 201s), but not a 204 or 304.
    */
   | "gzip"
-  /** 307 to the same path and query on the proxy's second listener, which forwards normally; NOT forwarded here. */
+  /** 307 to the same path and query under another path on the same origin, which forwards normally. */
   | "redirect"
+  /**
+   * 307 to the same path and query on the proxy's second listener (another origin), which forwards normally; NOT
+   * forwarded here. A client that keeps secrets in headers drops them there (as fetch drops `authorization`).
+   */
+  | "redirect-cross-origin"
 
 export const behaviours: ReadonlyArray<Behaviour> = [
   "endless-body",
@@ -61,7 +71,8 @@ export const behaviours: ReadonlyArray<Behaviour> = [
   "instant-empty",
   "huge-page",
   "gzip",
-  "redirect"
+  "redirect",
+  "redirect-cross-origin"
 ]
 
 export interface HostileRule {
@@ -101,6 +112,8 @@ export interface ProxiedRequest {
   readonly listener: "primary" | "redirect"
   /** The behaviour that answered it; undefined when forwarded unchanged. */
   readonly behaviour: Behaviour | undefined
+  /** It carried `authorization`, `x-liveagent-session-key` or `x-liveagent-affinity`. */
+  readonly carriedSecret: boolean
 }
 
 export interface RequestFilter {
@@ -288,7 +301,8 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
       host: upstream.hostname,
       port: upstream.port,
       method: req.method,
-      path: `${upstreamPrefix}${req.url ?? "/"}`,
+      // A same-origin redirect's target is forwarded under its original path.
+      path: `${upstreamPrefix}${unredirected(req.url ?? "/")}`,
       headers,
       agent: false
     })
@@ -444,6 +458,7 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
       }
       case "instant-empty":
       case "redirect":
+      case "redirect-cross-origin":
         // Never forwarded: answered in `handle`.
         hostile.delete(res)
         return res.destroy()
@@ -471,9 +486,12 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
 
   const handle = (listener: "primary" | "redirect", req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
     const method = req.method ?? "GET"
-    const url = req.url ?? "/"
+    const received = req.url ?? "/"
+    // A same-origin redirect's target: the same request under `redirectedPrefix`, forwarded as it is.
+    const redirected = received.startsWith(`${redirectedPrefix}/`)
+    const url = unredirected(received)
     const what = classify(method, url, body?.toString("utf8"))
-    const rule = listener === "primary" ? take(what) : undefined
+    const rule = listener === "primary" && !redirected ? take(what) : undefined
     const behaviour = rule?.rule.behaviour
     requests.push({
       seq: requests.length + 1,
@@ -484,18 +502,19 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
       url,
       at: Date.now(),
       listener,
-      behaviour
+      behaviour,
+      carriedSecret:
+        req.headers.authorization !== undefined ||
+        req.headers["x-liveagent-session-key"] !== undefined ||
+        req.headers["x-liveagent-affinity"] !== undefined
     })
     // The second listener serves the same site: it forwards with the primary's Host, so the simulator's links and
     // Location still name the origin the client was configured with.
     const host = listener === "redirect" ? primaryHost : (req.headers.host ?? primaryHost)
     if (behaviour === undefined) return passThrough(req, res, what, body, host)
-    if (behaviour === "redirect") {
-      return respondAtOnce(req, res, () => ({
-        status: 307,
-        headers: { location: `${redirectOrigin}${url}` },
-        body: Buffer.alloc(0)
-      }))
+    if (behaviour === "redirect" || behaviour === "redirect-cross-origin") {
+      const location = behaviour === "redirect" ? `${redirectedPrefix}${url}` : `${redirectOrigin}${url}`
+      return respondAtOnce(req, res, () => ({ status: 307, headers: { location }, body: Buffer.alloc(0) }))
     }
     if (behaviour === "instant-empty") {
       return respondAtOnce(req, res, () =>
@@ -520,7 +539,7 @@ export const startHostileProxy = async (options: HostileProxyOptions): Promise<H
         res.destroy()
         return
       }
-      if (needsBody(req.method ?? "GET", req.url ?? "/")) {
+      if (needsBody(req.method ?? "GET", unredirected(req.url ?? "/"))) {
         readAll(req, 1024 * 1024).then(
           (body) => handle(listener, req, res, body),
           () => res.destroy()

@@ -27,10 +27,15 @@ export class CallFailure extends Data.TaggedError("CallFailure")<{
    * answer is not JSON". Adapters map it to `ProtocolError` with this as its detail.
    */
   readonly malformed?: string
+  /** Set by `repeatable()`: the request is safe to repeat, so an answer that could not be used is retried too. */
+  readonly safeToRepeat?: boolean
 }> {
-  /** Connection failures, timeouts, 408, 425, 429 and 5xx may succeed on a later attempt; a malformed answer not. */
+  /**
+   * Connection failures, timeouts, 408, 425, 429 and 5xx may succeed on a later attempt; a malformed answer only
+   * where the request is safe to repeat (`repeatable()`).
+   */
   get retryable(): boolean {
-    if (this.malformed !== undefined) return false
+    if (this.malformed !== undefined) return this.safeToRepeat === true
     const status = this.status
     return status === undefined || status === 408 || status === 425 || status === 429 || status >= 500
   }
@@ -44,6 +49,28 @@ export class CallFailure extends Data.TaggedError("CallFailure")<{
     if (this.malformed !== undefined) return status === undefined || status < 400 || (status >= 500 && status !== 503)
     if (status === undefined) return this.code !== "ECONNREFUSED"
     return status >= 500 && status !== 503
+  }
+
+  /**
+   * This failure, for a request that is safe to repeat (idempotent, sequenced, or checked against the log before it
+   * is sent again): an answer that could not be used is then retried like a lost one. When the retries run out on
+   * it, it stays a malformed failure (a `ProtocolError`), not an unavailable provider. A too large answer is never
+   * retried.
+   */
+  repeatable(): CallFailure {
+    // An answer over the size limit is not retried: a provider that answers too much will do so again, and each
+    // attempt costs a full buffer.
+    return this.malformed === undefined || this.safeToRepeat === true || this.code === "TOO_LARGE"
+      ? this
+      : new CallFailure({
+          operation: this.operation,
+          ...(this.status === undefined ? {} : { status: this.status }),
+          ...(this.body === undefined ? {} : { body: this.body }),
+          ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+          ...(this.code === undefined ? {} : { code: this.code }),
+          malformed: this.malformed,
+          safeToRepeat: true
+        })
   }
 }
 

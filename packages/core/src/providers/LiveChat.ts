@@ -9,7 +9,7 @@
  * - `start` is retried: the API returns the open chat of a visitor id instead of a second one (spec decision).
  */
 import { createLiveChatClient } from "@switchboard/client-livechat"
-import { Clock, Config, Duration, Effect, Layer, Option, Random, Scope } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Metric, Option, Random, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import type { ChatEvent } from "../ChatEvent.ts"
 import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
@@ -27,6 +27,7 @@ import { type CallFailure, call } from "../internal/call.ts"
 import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedTransport } from "../internal/transport.ts"
+import { ambiguousStarts, providerTags } from "../Metrics.ts"
 import { type RetryPolicy, retryTransient } from "../Retry.ts"
 import { LiveChatChat, type LiveChatShared } from "./livechat/chat.ts"
 import { decodeStart } from "./livechat/wire.ts"
@@ -167,21 +168,32 @@ export const make = (
         ...(request.email === undefined ? {} : { email: request.email }),
         ...(group === undefined ? {} : { group })
       }
+      // `start` names the visitor, so repeating it is safe (the open chat comes back, or the server closes it and
+      // opens another): an answer that cannot be read is retried like a lost one. If no attempt was answered
+      // readably after one that may have created the chat, that chat cannot be closed (its secret was in the lost
+      // answer): counted, it ends at LiveChat's own inactivity timeout.
+      let ambiguous = false
+      const attempt = call("start", () =>
+        client.POST("/visitors/{visitor_id}/chat/start", { params: path, body })
+      ).pipe(
+        Effect.mapError((failure) => {
+          if (failure.maybeApplied) ambiguous = true
+          return failure.repeatable()
+        })
+      )
       // Uninterruptible: once sent, the request may create the chat, and only its answer lets us close it again.
       const answer = yield* permits
-        .withPermit(
-          Effect.uninterruptible(
-            retryTransient(
-              provider,
-              "start",
-              call("start", () => client.POST("/visitors/{visitor_id}/chat/start", { params: path, body })),
-              settings.retry
-            )
-          )
+        .withPermit(Effect.uninterruptible(retryTransient(provider, "start", attempt, settings.retry)))
+        .pipe(
+          Effect.tapError(() =>
+            ambiguous ? Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.livechat), 1) : Effect.void
+          ),
+          Effect.mapError(refused)
         )
-        .pipe(Effect.mapError(refused))
       const started = decodeStart(answer.data)
       if (started._tag === "Left") {
+        // The chat may exist, but without its secret it cannot be closed: counted, like a lost answer.
+        yield* Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.livechat), 1)
         return yield* new ProtocolError({ provider, operation: "start", detail: "no secured_session_id in the answer" })
       }
       if (started.right.banned === true) {

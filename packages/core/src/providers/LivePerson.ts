@@ -264,13 +264,10 @@ export const make = (
           })
         )
       )
-      const counted = attempt.pipe(
-        Effect.tapError((failure) =>
-          failure.retryable && failure.maybeApplied
-            ? Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.liveperson), 1)
-            : Effect.void
-        )
-      )
+      const ambiguous = Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.liveperson), 1)
+      // Every attempt that may have created a chat whose URI core never read is counted: a lost answer (retried),
+      // or one that cannot be read (not retried: a proxy that mangles answers would make a chat per attempt).
+      const counted = attempt.pipe(Effect.tapError((failure) => (failure.maybeApplied ? ambiguous : Effect.void)))
       return Effect.retry(counted, transientSchedule(settings.retry)).pipe(
         Effect.catchAll((failure) =>
           Effect.fail(
@@ -287,8 +284,12 @@ export const make = (
         ),
         Effect.flatMap((result) =>
           Either.match(result, {
-            // The chat may exist, but without a usable URI it cannot be ended: it times out at LivePerson.
-            onLeft: (detail) => Effect.fail(new ProtocolError({ provider, operation: "requestChat", detail })),
+            // The chat may exist, but without a usable URI it cannot be ended: it times out at LivePerson (counted).
+            onLeft: (detail) =>
+              Effect.zipRight(
+                ambiguous,
+                Effect.fail(new ProtocolError({ provider, operation: "requestChat", detail }))
+              ),
             onRight: (chat) => Effect.succeed(chat)
           })
         )

@@ -299,11 +299,11 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
           ? this.#landed(n).pipe(Effect.flatMap((done) => (done ? Effect.void : this.#sendOnce(message.text))))
           : this.#sendOnce(message.text)
       ).pipe(
-        Effect.tapError((failure) =>
-          Effect.sync(() => {
-            if (failure._tag === "CallFailure" && failure.maybeApplied) ambiguous = true
-          })
-        )
+        // An answer that cannot be read may hide an applied send: the log decides before it is sent again.
+        Effect.mapError((failure) => {
+          if (failure.maybeApplied) ambiguous = true
+          return failure.repeatable()
+        })
       )
       return retryTransient(provider, "send_message", attempt, this.#shared.retry).pipe(
         Effect.tap(() =>
@@ -355,7 +355,7 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
         "close",
         call("close", () =>
           this.#shared.client.POST("/visitors/{visitor_id}/chat/close", { params: this.#path(), body: this.#auth() })
-        ),
+        ).pipe(Effect.mapError((failure) => failure.repeatable())),
         { ...this.#shared.retry, deadline: "10 seconds" }
       ).pipe(
         Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),

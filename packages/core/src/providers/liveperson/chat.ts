@@ -437,7 +437,7 @@ export const endChat = (
         params: { path },
         body: { event: { "@type": "state", state: "ended" } }
       })
-    ),
+    ).pipe(Effect.mapError((failure) => failure.repeatable())),
     { ...retry, deadline: "10 seconds" }
   ).pipe(
     Effect.catchAll((failure) =>

@@ -130,11 +130,11 @@ export const makeSender = (options: SenderOptions) => {
               : Effect.asVoid(postLine(message.text))
           )
         ),
-        Effect.tapError((failure) =>
-          Effect.sync(() => {
-            if (failure.maybeApplied) ambiguous = true
-          })
-        )
+        // An answer that cannot be read may hide an applied line: the log decides before it is sent again.
+        Effect.mapError((failure) => {
+          if (failure.maybeApplied) ambiguous = true
+          return failure.repeatable()
+        })
       )
       return retryTransient(provider, "addChatEvent", attempt, retry).pipe(
         Effect.tap(() =>

@@ -211,7 +211,10 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
         }
         const epoch = state.epoch
         const header = sequencedHeaders(session(), sequence)
+        // A sequenced request is safe to repeat under its number (the server drops a repeat): an answer that cannot
+        // be read is retried like a lost one.
         yield* call(operation, () => run(header)).pipe(
+          Effect.mapError((failure) => failure.repeatable()),
           // A 403 to a request whose affinity token a handover replaced while it was on its way: the server refused
           // it (it applied nothing), like a 503 it is sent again once the handover is done.
           Effect.mapError((failure) =>
