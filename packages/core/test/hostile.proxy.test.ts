@@ -234,7 +234,7 @@ describe("startHostileProxy against the simulator", () => {
     assert.deepStrictEqual(parsed.events, [])
   })
 
-  it("gzip encodes the real answer; redirect sends to the second listener, which forwards", async () => {
+  it("gzip encodes the real answer; redirect sends to the same origin, redirect-cross-origin to the second listener, which forward", async () => {
     const { poll } = await liveChat()
     const plain = await send(poll, { headers: lc })
     proxy.add({ operation: "poll", behaviour: "gzip", times: 1 })
@@ -243,6 +243,14 @@ describe("startHostileProxy against the simulator", () => {
     assert.strictEqual(gunzipSync(zipped.body).toString(), plain.body.toString())
 
     proxy.add({ operation: "poll", behaviour: "redirect", times: 1 })
+    const here = await send(poll, { headers: lc })
+    assert.strictEqual(here.status, 307)
+    const same = new URL(String(here.headers.location), poll)
+    assert.strictEqual(same.origin, proxy.origin)
+    assert.notStrictEqual(same.href, poll)
+    assert.strictEqual((await send(same.href, { headers: lc })).body.toString(), plain.body.toString())
+
+    proxy.add({ operation: "poll", behaviour: "redirect-cross-origin", times: 1 })
     const moved = await send(poll, { headers: lc })
     assert.strictEqual(moved.status, 307)
     const location = String(moved.headers.location)
