@@ -39,6 +39,12 @@ export interface LiveChatSettings {
   readonly licenceId: number
   /** Group to route chats to, unless a chat asks for another (`StartRequest.routing`). */
   readonly group?: number
+  /**
+   * LiveChat requires a first line (`welcome_message`) to start a chat: the chat's `firstMessage` when it has one,
+   * else this, given the visitor's name. The agent reads it as the visitor's first line, and the session's events
+   * show it as one. Default: `Hello, this is <visitorName>.`
+   */
+  readonly welcomeMessage?: string | ((visitorName: string) => string)
   /** Request bodies as the vendor documents them (`form`, default) or as JSON. */
   readonly bodyEncoding?: "form" | "json"
   readonly polling?: {
@@ -96,6 +102,13 @@ const checkSettings = (settings: LiveChatSettings) => {
     })
   }
   return undefined
+}
+
+/** The first line of a chat started without `firstMessage` (see `LiveChatSettings.welcomeMessage`). */
+const welcomeOf = (settings: LiveChatSettings, visitorName: string): string => {
+  const welcome = settings.welcomeMessage
+  if (welcome === undefined) return `Hello, this is ${visitorName}.`
+  return typeof welcome === "string" ? welcome : welcome(visitorName)
 }
 
 /** Maps a failure that retries cannot fix to the error a person can act on. */
@@ -160,7 +173,7 @@ export const make = (
       if (group !== undefined && !Number.isInteger(group)) {
         return yield* new InvalidConfiguration({ provider, field: "routing", problem: "a LiveChat group is a number" })
       }
-      const welcome = (request.firstMessage?.trim() || `Hello, this is ${request.visitorName}.`).slice(0, 1024)
+      const welcome = (request.firstMessage?.trim() || welcomeOf(settings, request.visitorName)).slice(0, 1024)
       const body = {
         licence_id,
         welcome_message: welcome,
