@@ -76,6 +76,7 @@ const records = Array.from({ length: N }, (_, i) => ({
   sends: [],
   ended: [],
   discontinuities: [],
+  queued: 0,
   deadline: false,
   /** How many of its own lines the visitor waits to see (v0 and every line sent), once it is done sending. */
   expectVisitor: Number.POSITIVE_INFINITY,
@@ -104,10 +105,12 @@ const onEvent = (rec, signals) => (event) => {
       return seenAll(rec, signals)
     }
     case "queued":
-      note(rec, event.position === undefined ? "queued" : `queued ${event.position}`)
+      // Counted, and only the first noted: a Salesforce chat hears of every move of the queue ahead of it.
+      rec.queued += 1
+      if (rec.queued === 1) note(rec, event.position === undefined ? "queued" : `queued ${event.position}`)
       return Effect.void
     case "connected":
-      note(rec, "connected")
+      note(rec, `connected (${rec.queued} queue updates)`)
       return Deferred.succeed(signals.connected, undefined)
     case "ended":
       rec.ended.push(`${event.by}/${event.reason}`)
@@ -171,7 +174,8 @@ const conversation = (i) =>
           if (Either.isLeft(sent) && sent.left._tag === "ChatClosed") break
           if (Date.now() > until) break
         }
-        rec.expectVisitor = rec.sends.length + 1
+        // Its own lines: the first message and every line whose send succeeded (a failed one may show, or not).
+        rec.expectVisitor = 1 + rec.sends.filter((outcome) => outcome === 0).length
         yield* seenAll(rec, signals)
         const wait = i % 2 === 1 ? signals.allSeen : signals.ended
         const done = yield* Deferred.await(wait).pipe(Effect.timeout(remaining()), Effect.either)
