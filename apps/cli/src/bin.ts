@@ -1,39 +1,31 @@
 #!/usr/bin/env node
 /**
- * `switchboard`: the entry point. Runs the command, turns its outcome into an exit code (see `exit.ts`) and exits
- * once standard output is flushed. SIGINT and SIGTERM interrupt the command, whose finalizers end any open chat.
+ * `switchboard`: the entry point. `--version` and `--help` are answered here, from package.json and the help
+ * manifest built with the CLI (`dist/help.json`, see `help/manifest.ts`), without loading Effect, @effect/cli or any
+ * command: that keeps them well under 300 ms (`pnpm bench`). Everything else, and help when there is no manifest,
+ * is `main.ts`, loaded only then.
  */
-import { CliConfig } from "@effect/cli"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Exit, Layer } from "effect"
-import { run } from "./cli.ts"
-import { armExitDeadline, ExitCode, exitCodeOf, report } from "./exit.ts"
-import { withPlainConsole } from "./style.ts"
-
-// SIGINT and SIGTERM interrupt the command, whose finalizers end any open chat (bounded by their own timeouts).
-// Should anything still hang, the process exits anyway; a second signal ends it at once.
-process.once("SIGINT", () => armExitDeadline())
-process.once("SIGTERM", () => armExitDeadline())
+import { commandPath, helpRequested, packageVersion, readManifest, versionRequested } from "./help/manifest.ts"
+import { helpWidth, renderHelp } from "./help/render.ts"
+import { stdoutStyle } from "./style.ts"
 
 // A closed pipe on standard output (`switchboard chat --json | head -1`) is not an error worth a stack trace.
 process.stdout.on("error", () => {})
 
-const program = withPlainConsole(run(process.argv)).pipe(
-  Effect.as(ExitCode.Ok as number),
-  Effect.catchAllCause((cause) =>
-    Cause.isInterruptedOnly(cause)
-      ? Effect.failCause(cause)
-      : report(cause).pipe(Effect.as(exitCodeOf(cause) as number))
-  ),
-  Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false })))
-)
+const args = process.argv.slice(2)
 
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  teardown: (exit) => {
-    const code = Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : ExitCode.Interrupted
-    process.exitCode = code
-    process.stdout.write("", () => process.exit(code))
+/** Prints the version or the help page asked for; false when that takes the whole CLI. */
+const answered = (): boolean => {
+  if (versionRequested(args)) {
+    process.stdout.write(`${packageVersion()}\n`)
+    return true
   }
-})
+  if (!helpRequested(args)) return false
+  const manifest = readManifest(packageVersion())
+  const page = manifest?.pages[commandPath(args, manifest).join(" ")]
+  if (page === undefined) return false
+  process.stdout.write(renderHelp(page.doc, { width: helpWidth(), style: stdoutStyle() }))
+  return true
+}
+
+if (!answered()) await import("./main.ts")

@@ -1,56 +1,55 @@
 /**
- * The `switchboard` command tree and its help: every command with examples, the exit codes in the footer.
+ * The `switchboard` command tree and the app around it: the name, version, one-line summary and footer (the exit
+ * codes) that every help page shows. `tree` is the same commands as `root`, as help sees them (see `help/docs.ts`).
  */
-import { createRequire } from "node:module"
-import { Command, HelpDoc } from "@effect/cli"
-import { agent } from "./commands/agent.ts"
+import { Command, HelpDoc, Span } from "@effect/cli"
+import { agent, agentHelp } from "./commands/agent.ts"
 import { chat, demo } from "./commands/chat.ts"
 import { doctor } from "./commands/doctor.ts"
 import { simulate } from "./commands/simulate.ts"
 import { exitCodeTable } from "./exit.ts"
+import { type AppInfo, helpNode } from "./help/docs.ts"
+import { packageVersion } from "./help/manifest.ts"
 import { describe } from "./options.ts"
 
-export const version: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version
+export const version: string = packageVersion()
 
-const overview: ReadonlyArray<readonly [string, string]> = [
-  ["chat", "chat as a website visitor: the embedded simulator by default, a real deployment with --endpoint"],
-  ["demo", "the whole demo (what `pnpm demo` runs): a chat on the embedded simulator"],
-  ["simulate", "run the provider simulators and their control API on their own"],
-  ["agent", "play the agent against a running simulator (console, or one action per call)"],
-  ["doctor", "check a real deployment and say what is misconfigured"]
-]
-
-const root = Command.make("switchboard").pipe(
+const base = Command.make("switchboard").pipe(
   Command.withDescription(
-    HelpDoc.blocks([
-      HelpDoc.p(
-        "Live chat with Salesforce Live Agent, LivePerson or LiveChat from the terminal: chat as a visitor, run the simulators, play the agent, and check a real deployment."
-      ),
-      HelpDoc.p(overview.map(([name, summary]) => `  ${name.padEnd(10)}${summary}`).join("\n")),
-      HelpDoc.p(
-        "Every command has its own --help. -h, --help shows help; --version the version. Colours are off with NO_COLOR or when the output is not a terminal."
-      ),
-      describe(
-        [],
+    describe(
+      [
+        "Chat as a website visitor with a live agent on Salesforce Live Agent, LivePerson or LiveChat, on the simulator built into the CLI or on a real deployment; run the simulators on their own; play the agent; check a real deployment.",
+        "Every command has its own --help, with examples. Help wraps to the terminal's width (COLUMNS). Colours are off with NO_COLOR or when the output is not a terminal."
+      ],
+      [
+        ["switchboard demo --provider salesforce", "a whole chat on the embedded Salesforce simulator"],
+        ["switchboard chat --name Ada --message 'Where is my parcel?'", "chat yourself"],
+        ["switchboard simulate --no-agent", "terminal 1: the simulators, nobody answering"],
+        ["switchboard agent --name Grace", "terminal 2: answer the chats yourself"],
         [
-          ["switchboard chat", "a whole chat on the embedded simulator"],
-          ["switchboard demo", "what `pnpm demo` runs"],
-          ["switchboard simulate --port 4010", "the simulators on their own"],
-          ["switchboard agent", "the agent console, against a running simulator"],
-          [
-            "switchboard doctor -p salesforce --endpoint https://d.la2-c1-ia7.salesforceliveagent.com/chat/rest --org-id … --deployment-id … --button-id …",
-            "check a deployment"
-          ]
+          "switchboard doctor -p livechat --endpoint https://api.livechatinc.com --licence-id 1520",
+          "check a real deployment"
         ]
-      )
-    ])
-  ),
-  Command.withSubcommands([chat, demo, simulate, agent, doctor])
+      ]
+    )
+  )
 )
 
-const footer = HelpDoc.blocks([
-  HelpDoc.h1("EXIT CODES"),
-  HelpDoc.p(exitCodeTable.map(([code, meaning]) => `${String(code).padStart(3)}  ${meaning}`).join("\n"))
+export const root = base.pipe(Command.withSubcommands([chat, demo, simulate, agent, doctor]))
+
+/** The commands of `root`, for help: each command's own page and its subcommands. */
+export const tree = helpNode(base, [helpNode(chat), helpNode(demo), helpNode(simulate), agentHelp, helpNode(doctor)])
+
+const exitCodes = exitCodeTable.map(([code, meaning]): [Span.Span, HelpDoc.HelpDoc] => [
+  Span.text(String(code).padStart(3)),
+  HelpDoc.p(meaning)
 ])
 
-export const run = Command.run(root, { name: "switchboard", version, footer })
+export const app: AppInfo = {
+  name: "switchboard",
+  version,
+  summary: Span.text("live chat with agents on Salesforce, LivePerson or LiveChat"),
+  footer: HelpDoc.blocks([HelpDoc.h1("EXIT CODES"), HelpDoc.descriptionList([exitCodes[0]!, ...exitCodes.slice(1)])])
+}
+
+export const run = Command.run(root, { name: app.name, version, summary: app.summary, footer: app.footer })

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from "@effect/cli"
 import { Cause, Data, Effect, Option } from "effect"
+import { blocksOf, plainSpan } from "./help/render.ts"
 import { stderrStyle, symbols } from "./style.ts"
 
 export const ExitCode = {
@@ -29,7 +30,7 @@ export const armExitDeadline = (ms = 8000): void => {
 export const exitCodeTable: ReadonlyArray<readonly [code: ExitCode, meaning: string]> = [
   [ExitCode.Ok, "the chat ended normally (you or the agent ended it); any other command succeeded"],
   [ExitCode.Failed, "the chat failed otherwise: refused, session expired, protocol error, unexpected error"],
-  [ExitCode.Usage, "usage error: unknown command or flag, or a flag with a bad value"],
+  [ExitCode.Usage, "usage error: an unknown command or option, a missing or bad value, a missing argument"],
   [ExitCode.Configuration, "configuration error: missing or invalid settings, credentials refused"],
   [ExitCode.NoAgents, "no agents available to take the chat"],
   [ExitCode.Unavailable, "provider unavailable: unreachable, or kept failing until the CLI gave up"],
@@ -91,6 +92,13 @@ export const exitCodeOf = (cause: Cause.Cause<unknown>): ExitCode => {
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error)
 
+/** A usage error (exit code 2) on standard error: what is wrong, then what to do. */
+export const reportUsage = (message: string, hint: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const style = stderrStyle()
+    process.stderr.write(`${style.red(`${symbols.fail} ${message}`)}\n  ${style.dim(hint)}\n`)
+  })
+
 /** Writes what went wrong to standard error (never a secret: core's messages carry none, ours neither). */
 export const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   Effect.sync(() => {
@@ -112,9 +120,12 @@ export const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
     }
     const error = failure.value
     if (ValidationError.isValidationError(error)) {
-      // @effect/cli has printed what is wrong.
-      process.stderr.write(
-        `  ${style.dim("Run `switchboard --help` (or `switchboard <command> --help`) for usage.")}\n`
+      // `main.ts` explains usage errors itself (`usage.ts`); this is what is left of @effect/cli's own words.
+      write(
+        blocksOf(error.error)
+          .flatMap((block) => (block._tag === "Paragraph" ? [plainSpan(block.value)] : []))
+          .join(" "),
+        "Run `switchboard --help` (or `switchboard <command> --help`) for usage."
       )
       return
     }

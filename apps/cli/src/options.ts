@@ -5,6 +5,15 @@ import { HelpDoc, Options, Span } from "@effect/cli"
 import { Duration, Option } from "effect"
 import { type ProviderName, providerFlags, providerNames, providers, type TargetInput, titles } from "./providers.ts"
 
+/**
+ * `Options.withDefault` and `Options.withDescription` together, the description ending with "Default: X.": the
+ * help shows a default only when the description says it (@effect/cli shows only `Option` defaults).
+ */
+export const describedDefault =
+  <const B extends string | number>(fallback: B, description: string) =>
+  <A>(self: Options.Options<A>): Options.Options<A | B> =>
+    self.pipe(Options.withDefault(fallback), Options.withDescription(`${description} Default: ${fallback}.`))
+
 export const provider = Options.choice("provider", providerNames).pipe(
   Options.withAlias("p"),
   Options.optional,
@@ -45,7 +54,9 @@ export const settings: Options.Options<Readonly<Record<string, Option.Option<str
           ) as Options.Options<string | number>)
       ).pipe(
         Options.optional,
-        Options.withDescription(`${titles[field.provider]}: the ${field.label} (or ${field.env}). ${field.where}.`)
+        Options.withDescription(
+          `${titles[field.provider]}: ${field.label.startsWith("where") ? "" : "the "}${field.label} (or ${field.env}). ${field.where.charAt(0).toUpperCase()}${field.where.slice(1)}.`
+        )
       )
     ])
   )
@@ -77,7 +88,10 @@ export const tuningOf = (seconds: Option.Option<number>) =>
     onSome: (value) => ({ giveUpAfter: Duration.millis(Math.max(0, value) * 1000) })
   })
 
-/** A command description: what it does, then examples. */
+/**
+ * A command description: what it does (the first paragraph is its line in the parent's list of commands, so one
+ * sentence), then examples, each a command and what it shows (the help puts them in an EXAMPLES section).
+ */
 export const describe = (
   summary: ReadonlyArray<string>,
   examples: ReadonlyArray<readonly [command: string, comment: string]>

@@ -1,12 +1,11 @@
 /**
  * Provider selection, in one place: which providers exist, what each needs (flags, environment variables, config
- * file keys), the embedded simulator's settings for each, and which core adapter serves them (`layerFor`). Where
- * the settings are read from is `settings.ts`.
+ * file keys) and the embedded simulator's settings for each. Which core adapter serves them is `adapters.ts` (kept
+ * apart so that only the commands that chat load core); where the settings are read from is `settings.ts`.
  */
-import { type ChatProvider, type Errors, LiveChat, LivePerson, Salesforce } from "@switchboard/core"
+import type { Errors } from "@switchboard/core"
 import type { RunningSimulator } from "@switchboard/simulator"
-import { Duration, Effect, type Layer, type Option, Redacted } from "effect"
-import { CliFailure, ExitCode } from "./exit.ts"
+import { type Option, Redacted } from "effect"
 
 export type ProviderName = Errors.ProviderName
 
@@ -244,73 +243,3 @@ export const simulatorTarget = (sim: RunningSimulator, provider: ProviderName): 
       }
   }
 }
-
-// ---- adapters -----------------------------------------------------------------------------------------------------
-
-/** How the CLI tunes every adapter. */
-export interface Tuning {
-  /** Stop retrying an unreachable or failing provider after this long (core's default otherwise). */
-  readonly giveUpAfter?: Duration.Duration
-}
-
-type ProviderLayer = Layer.Layer<ChatProvider.ChatProvider, Errors.InvalidConfiguration>
-
-const optional = <K extends string, A>(key: K, value: A | undefined): Partial<Record<K, A>> =>
-  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, A>>
-
-const retryOf = (tuning: Tuning) =>
-  tuning.giveUpAfter === undefined
-    ? {}
-    : { retry: { deadline: tuning.giveUpAfter, maxDelay: Duration.min(tuning.giveUpAfter, Duration.seconds(10)) } }
-
-/** The core adapter for a target, as a layer (it validates the settings when built). */
-export const layerFor = (target: RemoteTarget, tuning: Tuning = {}): Effect.Effect<ProviderLayer, CliFailure> =>
-  Effect.suspend(() => {
-    const v = target.values
-    const text = (key: string) => v[key] as string
-    const number = (key: string) => v[key] as number | undefined
-    switch (target.provider) {
-      case "livechat":
-        return Effect.succeed(
-          LiveChat.layer({
-            baseUrl: target.endpoint,
-            licenceId: number("licenceId") as number,
-            ...optional("group", number("group")),
-            ...retryOf(tuning)
-          })
-        )
-      case "salesforce": {
-        return Effect.succeed(
-          Salesforce.layer({
-            baseUrl: target.endpoint,
-            orgId: text("orgId"),
-            deploymentId: text("deploymentId"),
-            buttonId: text("buttonId"),
-            ...optional("apiVersion", number("apiVersion")),
-            ...retryOf(tuning)
-          })
-        )
-      }
-      case "liveperson": {
-        const appKeyIn = v.appKeyIn as string | undefined
-        if (appKeyIn !== undefined && appKeyIn !== "header" && appKeyIn !== "query") {
-          return Effect.fail(
-            new CliFailure({
-              code: ExitCode.Configuration,
-              message: `The LivePerson app key location must be "header" or "query", not "${appKeyIn}".`
-            })
-          )
-        }
-        return Effect.succeed(
-          LivePerson.layer({
-            baseUrl: target.endpoint,
-            accountId: text("accountId"),
-            appKey: v.appKey as Redacted.Redacted<string>,
-            skill: text("skill"),
-            ...optional("appKeyIn", appKeyIn as "header" | "query" | undefined),
-            ...retryOf(tuning)
-          })
-        )
-      }
-    }
-  })

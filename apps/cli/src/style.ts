@@ -1,8 +1,8 @@
 /**
  * Terminal styling: colours only when the stream is a terminal and `NO_COLOR` is unset (https://no-color.org),
- * `FORCE_COLOR` to force them on; times, durations and a spinner. Nothing here writes anything.
+ * `FORCE_COLOR` to force them on; times, durations and a spinner. Nothing here writes anything, and nothing here
+ * imports a package: `--help` and `--version` use it before anything heavy is loaded (see `bin.ts`).
  */
-import { Console, Effect } from "effect"
 
 type Stream = { readonly isTTY?: boolean }
 
@@ -66,24 +66,6 @@ export const stripAnsi = (text: string): string => text.replace(escapes, "")
 
 /** Printed width of a text (escape sequences take no room). */
 export const visibleLength = (text: string): number => stripAnsi(text).length
-
-/**
- * A `Console` whose `log` and `error` drop colours when their stream should not have them: `@effect/cli` writes
- * its help, version and usage errors through `Console` with colours always on.
- */
-export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Console.consoleWith((console) => {
-    const out = colourFor(process.stdout)
-    const err = colourFor(process.stderr)
-    if (out && err) return effect
-    const clean = (args: ReadonlyArray<unknown>) => args.map((arg) => (typeof arg === "string" ? stripAnsi(arg) : arg))
-    const plainConsole: Console.Console = {
-      ...console,
-      log: (...args: ReadonlyArray<unknown>) => console.log(...(out ? args : clean(args))),
-      error: (...args: ReadonlyArray<unknown>) => console.error(...(err ? args : clean(args)))
-    }
-    return Effect.withConsole(effect, plainConsole)
-  })
 
 const two = (n: number) => String(n).padStart(2, "0")
 

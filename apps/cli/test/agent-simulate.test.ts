@@ -1,13 +1,14 @@
 /**
  * `switchboard simulate` on its own, and `switchboard agent` playing the other side of a `switchboard chat`: one
- * person, two terminals.
+ * person, two terminals. The agent console in a terminal: notices of messages in other chats, and typing only while
+ * a reply is typed.
  */
 import { readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ChatView } from "@switchboard/simulator"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { type Child, closedPort, run, spawnCli } from "./helpers.ts"
+import { type Child, closedPort, json, run, spawnCli, spawnPty } from "./helpers.ts"
 
 interface Started {
   readonly url: string
@@ -113,6 +114,22 @@ describe("switchboard agent", () => {
     assert.include(result.stderr, `No simulator answers at ${url}.`)
   })
 
+  it("a chat id that is not one: what a chat id looks like, and which chats there are", async () => {
+    const malformed = await run(["agent", "say", "nope", "hi", ...control()])
+    assert.strictEqual(malformed.code, 2, malformed.stderr)
+    const [message, hint] = malformed.stderr.trimEnd().split("\n")
+    assert.strictEqual(
+      message,
+      '✖ "nope" is not a chat id: a chat id is sf_, lp_ or lc_ and 12 hex digits, such as lc_0a1b2c3d4e5f.'
+    )
+    assert.match(hint!, /^ {2}(Chats now: \S+ \S+ \((waiting|with .+)\)|No chat is waiting or running now\.)/)
+    assert.notMatch(malformed.stderr, /pattern|\^\(sf/)
+
+    const unknown = await run(["agent", "show", "lc_0a1b2c3d4e5f", ...control()])
+    assert.strictEqual(unknown.code, 1, unknown.stderr)
+    assert.include(unknown.stderr, `✖ There is no chat lc_0a1b2c3d4e5f on ${started.urls.control}.`)
+  })
+
   it("plays the agent of a chat, one action per call: accept, say, transfer, end", async () => {
     const chat = spawnCli(["chat", "--config", config, "--name", "Zoe"])
     try {
@@ -179,6 +196,71 @@ describe("switchboard agent", () => {
       assert.match(chat.text, /■ Chat ended by Ada/)
     } finally {
       chat.dispose()
+    }
+  })
+
+  it("the console in a terminal: a message in another chat is announced; a /command typed is not typing", async () => {
+    const noa = spawnCli(["chat", "--config", config, "--name", "Noa", "--reply-wait", "0.5"])
+    const obi = spawnCli(["chat", "--config", config, "--name", "Obi", "--reply-wait", "0.5"])
+    const agentConsole = spawnPty(["agent", ...control(), "--name", "Ada"])
+    try {
+      await noa.waitFor("Waiting for an agent")
+      await obi.waitFor("Waiting for an agent")
+      const chats = await eventually(
+        listed,
+        (all) => ["Noa", "Obi"].every((name) => all.some((c) => c.visitorName === name && c.state === "queued")),
+        "Noa's and Obi's chats"
+      )
+      const idOf = (name: string) => chats.find((c) => c.visitorName === name && c.state === "queued")!.id
+      const [noaId, obiId] = [idOf("Noa"), idOf("Obi")]
+      const chat = async (id: string) => json<ChatView>(await fetch(`${started.urls.control}/chats/${id}`))
+
+      await agentConsole.waitFor("Switchboard agent console")
+      agentConsole.write(`/accept ${obiId}\r`)
+      await agentConsole.waitFor(`Current chat: ${obiId} Obi`)
+      agentConsole.write(`/accept ${noaId}\r`)
+      await agentConsole.waitFor(`Current chat: ${noaId} Noa`)
+
+      // Obi writes while Noa's chat is the current one: one line says so. Noa's own message is just shown.
+      obi.write("Are you still there?\n")
+      await agentConsole.waitFor(
+        `● New message in chat ${obiId} from Obi: "Are you still there?" — /use ${obiId} to switch`
+      )
+      noa.write("Thanks!\n")
+      await agentConsole.waitFor(/\d\d:\d\d {2}Noa: Thanks!/)
+      assert.notInclude(agentConsole.text, `New message in chat ${noaId}`)
+
+      // A command being typed is not typing: Noa never sees Ada typing while "/swi" is on the line.
+      agentConsole.write("/swi")
+      const until = Date.now() + 1500
+      while (Date.now() < until) {
+        assert.isFalse((await chat(noaId)).agentTyping, "typing a /command showed the agent typing")
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      // A reply being typed is (Ctrl-U clears the line first).
+      agentConsole.write("\u0015Hi Noa")
+      await eventually(
+        () => chat(noaId),
+        (view) => view.agentTyping,
+        "Ada typing in Noa's chat"
+      )
+      agentConsole.write("\r")
+      await noa.waitFor("Ada: Hi Noa")
+
+      // /switch is /use: Obi's chat, with the message announced before.
+      agentConsole.write(`/switch ${obiId}\r`)
+      await agentConsole.waitFor(`Current chat: ${obiId} Obi`)
+      await agentConsole.waitFor(/\d\d:\d\d {2}Obi: Are you still there\?/)
+      agentConsole.write("/end\r")
+      await obi.waitFor("Chat ended by Ada")
+      agentConsole.write(`/use ${noaId}\r/end\r`)
+      await noa.waitFor("Chat ended by Ada")
+      agentConsole.write("/quit\r")
+      assert.strictEqual((await agentConsole.exited).code, 0, agentConsole.text)
+      assert.strictEqual((await noa.exited).code, 0)
+      assert.strictEqual((await obi.exited).code, 0)
+    } finally {
+      for (const child of [noa, obi, agentConsole]) child.dispose()
     }
   })
 

@@ -28,16 +28,20 @@ describe.concurrent("exit codes", () => {
     assert.strictEqual(result.code, 0, result.stderr)
   })
 
-  it("2: usage error (unknown flag), with a pointer to --help", async () => {
+  it("2: usage error (unknown flag), with a pointer to the command's --help", async () => {
     const result = await run(["chat", "--no-such-flag"])
     assert.strictEqual(result.code, 2)
-    assert.match(result.stderr, /Received unknown argument: '--no-such-flag'/)
-    assert.match(result.stderr, /switchboard --help/)
+    assert.match(result.stderr, /switchboard chat has no option --no-such-flag\./)
+    assert.match(result.stderr, /Run `switchboard chat --help` for its usage\./)
   })
 
-  it("2: usage error (bad value)", async () => {
+  it("2: usage error (bad value, missing value; more in usage-errors.test.ts)", async () => {
     const result = await run(["chat", "--provider", "zendesk"])
     assert.strictEqual(result.code, 2)
+    assert.match(result.stderr, /--provider must be livechat, salesforce or liveperson, not "zendesk"\./)
+    const missing = await run(["demo", "--provider"])
+    assert.strictEqual(missing.code, 2)
+    assert.match(missing.stderr, /--provider needs a value: one of livechat, salesforce or liveperson\./)
   })
 
   it("2: usage error (a missing script), before any chat is opened", async () => {

@@ -1,7 +1,8 @@
 /**
  * The tests run the built binary (`node dist/bin.js`), as a user would. `pnpm test` (turbo) builds the CLI and its
  * dependencies first (`test` depends on `build`); this setup is the safety net for `pnpm exec vitest run` after an
- * edit: it rebuilds the CLI's own `dist/` when it is missing or older than any file in `src/`.
+ * edit: it rebuilds the CLI's own `dist/` (and its help manifest, `dist/help.json`) when it is missing or older than
+ * any file in `src/`.
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
@@ -17,18 +18,19 @@ const newest = (dir: string): number =>
   }, 0)
 
 export default function setup() {
-  const bin = join(root, "dist", "bin.js")
-  const stale =
-    !existsSync(bin) ||
-    statSync(bin).mtimeMs < Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs)
+  // What `pnpm build` makes: the compiled CLI, then its help manifest from it.
+  const built = [join(root, "dist", "bin.js"), join(root, "dist", "help.json")]
+  const stale = built.some(
+    (file) =>
+      !existsSync(file) ||
+      statSync(file).mtimeMs < Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs)
+  )
   if (stale) {
     execFileSync(
       process.execPath,
       [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: root,
-        stdio: "inherit"
-      }
+      { cwd: root, stdio: "inherit" }
     )
+    execFileSync(process.execPath, [join(root, "dist", "help", "generate.js")], { cwd: root, stdio: "inherit" })
   }
 }

@@ -133,6 +133,45 @@ describe("switchboard chat in a terminal", () => {
     assert.strictEqual(exited.code, 0, child.text)
     assert.match(child.text, /■ Chat ended by Grace/)
   })
+
+  it("typing a /command is not typing for the agent; typing a message is", async () => {
+    const queueing = await startSimulator({ agent: false })
+    onTestFinished(() => queueing.close())
+    const { orgId, deploymentId, buttonId } = queueing.settings.salesforce
+    const child = track(
+      spawnPty([
+        "chat",
+        "-p",
+        "salesforce",
+        "--endpoint",
+        queueing.urls.salesforce,
+        "--org-id",
+        orgId,
+        "--deployment-id",
+        deploymentId,
+        "--button-id",
+        buttonId
+      ])
+    )
+    await child.waitFor("Waiting for an agent")
+    const [chat] = queueing.hub.list()
+    queueing.hub.accept(chat!.id, { name: "Linus" })
+    await child.waitFor("Linus joined the chat")
+    child.write("/hel")
+    const until = Date.now() + 1500
+    while (Date.now() < until) {
+      assert.isFalse(queueing.hub.get(chat!.id).visitorTyping, "typing a /command showed the visitor typing")
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    child.write("\u0015Hello") // Ctrl-U clears the line first
+    const deadline = Date.now() + 10_000
+    while (!queueing.hub.get(chat!.id).visitorTyping && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.isTrue(queueing.hub.get(chat!.id).visitorTyping, "typing a message showed the visitor typing")
+    child.write("\u0015/end\r")
+    assert.strictEqual((await child.exited).code, 0, child.text)
+  })
 })
 
 describe("signals without a terminal", () => {

@@ -1,11 +1,12 @@
 /**
  * The agent console: a person plays the agent against a running simulator (its control API), in a terminal or
- * from commands on standard input. It watches the queue, shows the current chat's transcript as it grows, and sends
- * the agent's typing while they type.
+ * from commands on standard input. It watches the queue, shows the current chat's transcript as it grows, announces
+ * new messages in the other chats (the ones taken here, and the waiting ones) in one line, and sends the agent's
+ * typing while they type a reply (not while they type a /command).
  */
 import type { ChatView, TranscriptEntry } from "@switchboard/simulator"
 import { Duration, Effect, Option, Queue, Schedule, Stream } from "effect"
-import { type Action, lineScreen, type Screen, terminalScreen } from "../chat/screen.ts"
+import { type Action, isMessageText, lineScreen, type Screen, terminalScreen } from "../chat/screen.ts"
 import { stdinLines } from "../chat/script.ts"
 import type { CliFailure } from "../exit.ts"
 import { titles } from "../providers.ts"
@@ -15,9 +16,9 @@ import type { Control } from "./control.ts"
 export const consoleHelp: ReadonlyArray<readonly [string, string]> = [
   ["/list", "chats waiting and running"],
   ["/accept [ID]", "take a waiting chat (the oldest without ID); it becomes the current chat"],
-  ["/use ID", "switch the current chat"],
+  ["/use ID", "switch the current chat (/switch ID too)"],
   ["text", "anything else is a reply in the current chat (//text sends a slash)"],
-  ["/type [on|off]", 'show or hide "typing" to the visitor (typing in the console does it too)'],
+  ["/type [on|off]", 'show or hide "typing" to the visitor (typing a reply does it too)'],
   ["/transfer NAME", "hand the current chat to another agent"],
   ["/end [REASON]", "end the current chat"],
   ["/show", "the current chat's whole transcript"],
@@ -71,6 +72,16 @@ export const entryLine = (entry: TranscriptEntry, chat: ChatView, style: Style):
   }
 }
 
+/** The visitor's messages in a chat, oldest first. */
+const visitorMessages = (chat: ChatView): Array<string> =>
+  chat.transcript.flatMap((entry) => (entry.kind === "message" && entry.from === "visitor" ? [entry.text] : []))
+
+/** A message in a notice: one line, at most 60 characters. */
+const preview = (text: string) => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return `"${line.length > 60 ? `${line.slice(0, 59)}…` : line}"`
+}
+
 interface ConsoleOptions {
   readonly control: Control
   readonly name: string
@@ -96,6 +107,8 @@ export const runConsole = (options: ConsoleOptions): Effect.Effect<void, CliFail
 
       const seenChats = new Set(initial.map((chat) => chat.id))
       const shown = new Map<string, number>() // transcript entries already printed, per chat
+      // Visitor messages already seen or announced, per chat: only later ones are announced.
+      const announced = new Map(initial.map((chat) => [chat.id, visitorMessages(chat).length]))
       let current: string | undefined
       let visitorTyping = false
       let lastTypingSent = 0
@@ -116,7 +129,11 @@ export const runConsole = (options: ConsoleOptions): Effect.Effect<void, CliFail
         }
         shown.set(chat.id, chat.transcript.length)
       }
-      const report = (error: CliFailure) => Effect.sync(() => print(style.red(`${symbols.fail} ${error.message}`)))
+      const report = (error: CliFailure) =>
+        Effect.sync(() => {
+          print(style.red(`${symbols.fail} ${error.message}`))
+          if (error.hint !== undefined) print(`  ${style.dim(error.hint)}`)
+        })
 
       const listChats = control.list().pipe(
         Effect.tap((chats) =>
@@ -210,9 +227,10 @@ export const runConsole = (options: ConsoleOptions): Effect.Effect<void, CliFail
           case "accept":
             return accept(argument === "" ? undefined : argument).pipe(Effect.as(true))
           case "use":
+          case "switch":
             return (
               argument === ""
-                ? Effect.sync(() => print(style.yellow("/use needs a chat id (see /list).")))
+                ? Effect.sync(() => print(style.yellow(`/${name} needs a chat id (see /list).`)))
                 : control.get(argument).pipe(Effect.flatMap(select), Effect.catchAll(report))
             ).pipe(Effect.as(true))
           case "say":
@@ -264,11 +282,23 @@ export const runConsole = (options: ConsoleOptions): Effect.Effect<void, CliFail
         for (const chat of chats) {
           if (!seenChats.has(chat.id)) {
             seenChats.add(chat.id)
+            announced.set(chat.id, visitorMessages(chat).length)
             if (chat.state === "queued") {
               print(
                 `${style.yellow("●")} New chat ${style.bold(chat.id)} from ${chat.visitorName} on ${titles[chat.provider]} ${style.dim("— /accept to take it")}`
               )
             }
+          }
+          const messages = visitorMessages(chat)
+          const before = announced.get(chat.id) ?? messages.length
+          announced.set(chat.id, messages.length)
+          // The current chat shows its messages itself; of the others, the ones taken here and the waiting ones.
+          const watched = chat.state === "queued" || (chat.state === "chatting" && shown.has(chat.id))
+          const latest = messages.at(-1)
+          if (chat.id !== current && watched && messages.length > before && latest !== undefined) {
+            print(
+              `${style.yellow("●")} New message in chat ${style.bold(chat.id)} from ${chat.visitorName}: ${preview(latest)} ${style.dim(`— /use ${chat.id} to switch`)}`
+            )
           }
         }
         const now = chats.find((chat) => chat.id === current)
@@ -282,7 +312,12 @@ export const runConsole = (options: ConsoleOptions): Effect.Effect<void, CliFail
         const action = yield* Queue.take(actions)
         if (action._tag === "Eof" || action._tag === "Interrupt") break
         if (action._tag === "Keystroke") {
-          if (Date.now() - lastTypingSent > 2000 || !typingOn) yield* setTyping(true)
+          // Only a reply being typed is typing: a /command is not, and clearing the line stops it.
+          if (!isMessageText(action.line)) {
+            if (typingOn) yield* setTyping(false)
+          } else if (Date.now() - lastTypingSent > 2000 || !typingOn) {
+            yield* setTyping(true)
+          }
           continue
         }
         const go = yield* command(action.text)

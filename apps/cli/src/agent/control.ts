@@ -29,6 +29,21 @@ const unreachable = (url: string) =>
     hint: "Start one with `switchboard simulate` (or `switchboard chat --human`), or point --control at it."
   })
 
+/** The simulator's chat ids (control API, `ChatId`): `sf_`, `lp_` or `lc_` and 12 hex digits. */
+const chatIdShape = "sf_, lp_ or lc_ and 12 hex digits, such as lc_0a1b2c3d4e5f"
+
+/** `lc_0a1b2c3d4e5f Kim (waiting)`. */
+const brief = (chat: ChatView) =>
+  `${chat.id} ${chat.visitorName} (${chat.state === "queued" ? "waiting" : `with ${chat.agent?.name ?? "an agent"}`})`
+
+/** Which chats there are, for a message about a chat that is not one of them. */
+export const chatsNow = (chats: ReadonlyArray<ChatView>): string => {
+  const open = chats.filter((chat) => chat.state !== "ended")
+  if (open.length === 0) return "No chat is waiting or running now."
+  const shown = open.slice(0, 5).map(brief).join(", ")
+  return `Chats now: ${shown}${open.length > 5 ? ` and ${open.length - 5} more (\`switchboard agent list\`)` : ""}.`
+}
+
 export const makeControl = (url: string): Control => {
   const request = <A>(method: "GET" | "POST", path: string, body?: unknown): Effect.Effect<A, CliFailure> =>
     Effect.tryPromise({
@@ -52,6 +67,10 @@ export const makeControl = (url: string): Control => {
           Effect.flatMap((data) => {
             if (response.ok) return Effect.succeed(data as A)
             const message = (data as { error?: { message?: string } }).error?.message ?? `HTTP ${response.status}`
+            const id = /^\/chats\/([^/?]+)/.exec(path)?.[1]
+            if (id !== undefined && (response.status === 404 || /chatId/i.test(message))) {
+              return unknownChat(decodeURIComponent(id), response.status === 404)
+            }
             return Effect.fail(
               new CliFailure({
                 code: response.status === 404 && path === "/chats" ? ExitCode.Unavailable : ExitCode.Failed,
@@ -62,6 +81,26 @@ export const makeControl = (url: string): Control => {
               })
             )
           })
+        )
+      )
+    )
+  /**
+   * A chat id the simulator does not know: malformed (a usage error, with what an id looks like) or well formed but
+   * not one of its chats (with the chats there are).
+   */
+  const unknownChat = (id: string, wellFormed: boolean): Effect.Effect<never, CliFailure> =>
+    request<{ chats: ReadonlyArray<ChatView> }>("GET", "/chats").pipe(
+      Effect.map((answer) => chatsNow(answer.chats)),
+      Effect.orElseSucceed(() => "`switchboard agent list` shows the chats."),
+      Effect.flatMap((hint) =>
+        Effect.fail(
+          wellFormed
+            ? new CliFailure({ code: ExitCode.Failed, message: `There is no chat ${id} on ${url}.`, hint })
+            : new CliFailure({
+                code: ExitCode.Usage,
+                message: `"${id}" is not a chat id: a chat id is ${chatIdShape}.`,
+                hint
+              })
         )
       )
     )

@@ -20,20 +20,13 @@ import {
   Stream,
   SubscriptionRef
 } from "effect"
+import { layerFor, type Tuning } from "../adapters.ts"
 import { simulator, simulatorPreferring } from "../embedded.ts"
 import { armExitDeadline, CliFailure, ExitCode, exitCodeOf, hintFor } from "../exit.ts"
-import {
-  layerFor,
-  type ProviderName,
-  type RemoteTarget,
-  simulatorTarget,
-  type Target,
-  type Tuning,
-  titles
-} from "../providers.ts"
+import { type ProviderName, type RemoteTarget, simulatorTarget, type Target, titles } from "../providers.ts"
 import { colourFor, makeStyle, type Style, symbols } from "../style.ts"
 import { makeRenderer, type Renderer, type RenderMode } from "./render.ts"
-import { lineScreen, type Screen, silentScreen, type TerminalScreen, terminalScreen } from "./screen.ts"
+import { isMessageText, lineScreen, type Screen, silentScreen, type TerminalScreen, terminalScreen } from "./screen.ts"
 import { parseStep, type ScriptStep } from "./script.ts"
 
 /** Where the visitor's lines come from. */
@@ -131,18 +124,27 @@ const terminalVisitor = (session: Session.ChatSession, terminal: TerminalScreen,
   Effect.gen(function* () {
     const send = (text: string) =>
       Effect.gen(function* () {
-        yield* session.typing(false)
+        yield* setTyping(false)
         renderer.visitorSent(text)
         yield* session.send(text).pipe(
           Effect.catchAll((error) => Effect.sync(() => renderer.notDelivered(text, error.message))),
           Effect.forkScoped
         )
       })
+    // Typing a /command is not typing a message: the agent sees nothing of it.
+    let typing = false
+    const setTyping = (on: boolean) =>
+      on === typing && !on
+        ? Effect.void
+        : Effect.zipRight(
+            Effect.sync(() => (typing = on)),
+            session.typing(on)
+          )
     for (;;) {
       const action = yield* Queue.take(terminal.actions)
       switch (action._tag) {
         case "Keystroke":
-          yield* session.typing(true)
+          yield* setTyping(isMessageText(action.line))
           break
         case "Eof":
           return "end" as const

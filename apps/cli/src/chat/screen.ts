@@ -17,9 +17,19 @@ export interface Screen {
 /** What the person at the terminal did. */
 export type Action =
   | { readonly _tag: "Line"; readonly text: string }
-  | { readonly _tag: "Keystroke" }
+  /** A key that changed the line being typed, which `line` is (after the key). */
+  | { readonly _tag: "Keystroke"; readonly line: string }
   | { readonly _tag: "Eof" }
   | { readonly _tag: "Interrupt" }
+
+/**
+ * Whether a line, as typed so far, is a message to send rather than a command: only typing a message counts as
+ * typing for the other side. `/end`, `/use …` are commands; `//text` sends `/text`.
+ */
+export const isMessageText = (line: string): boolean => {
+  const text = line.trimStart()
+  return text !== "" && (!text.startsWith("/") || text.startsWith("//"))
+}
 
 /** Plain lines on standard output (or nothing, for `--json`, where standard output carries events only). */
 export const lineScreen = (write: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Screen => ({
@@ -97,9 +107,12 @@ export const terminalScreen = (style: Style): Effect.Effect<TerminalScreen, neve
       _text: string | undefined,
       key: { name?: string; ctrl?: boolean; meta?: boolean } | undefined
     ) => {
-      if (key === undefined || key.ctrl === true || key.meta === true) return
+      if (key === undefined || key.meta === true) return
+      // Of the control keys, only those that edit the line (Ctrl-U, -W, -K, -H) change what is being typed.
+      if (key.ctrl === true && !["u", "w", "k", "h"].includes(key.name ?? "")) return
       if (key.name === "return" || key.name === "enter" || key.name === "tab") return
-      Queue.unsafeOffer(actions, { _tag: "Keystroke" })
+      // readline's own keypress listener came first, so `rl.line` already has this key.
+      Queue.unsafeOffer(actions, { _tag: "Keystroke", line: rl.line })
     }
     rl.on("line", onLine)
     rl.on("SIGINT", onSigint)

@@ -8,7 +8,8 @@ import { Effect, Option } from "effect"
 import { chatLine, entryLine, runConsole } from "../agent/console.ts"
 import { type Control, controlUrl, defaultControlUrl, makeControl } from "../agent/control.ts"
 import { CliFailure, ExitCode } from "../exit.ts"
-import { describe } from "../options.ts"
+import { helpNode } from "../help/docs.ts"
+import { describe, describedDefault } from "../options.ts"
 import { colourFor, makeStyle } from "../style.ts"
 
 const control = Options.text("control").pipe(
@@ -18,8 +19,11 @@ const control = Options.text("control").pipe(
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Print the answer as JSON."))
 const chatId = Args.text({ name: "chat-id" }).pipe(
-  Args.withDescription("The chat's id, as `switchboard agent list` shows it.")
+  Args.withDescription(
+    "The chat's id, as `switchboard agent list` shows it: sf_, lp_ or lc_ and 12 hex digits, such as lc_0a1b2c3d4e5f."
+  )
 )
+const example = "lc_0a1b2c3d4e5f"
 
 const consoleCommand = Command.make(
   "agent",
@@ -27,8 +31,7 @@ const consoleCommand = Command.make(
     control,
     name: Options.text("name").pipe(
       Options.withPseudoName("NAME"),
-      Options.withDefault("Agent"),
-      Options.withDescription("Your name as the visitor sees it when you accept a chat.")
+      describedDefault("Agent", "Your name as the visitor sees it when you accept a chat.")
     )
   },
   (values) =>
@@ -53,7 +56,7 @@ const show = (asJson: boolean) => (chat: ChatView) =>
 
 const list = Command.make(
   "list",
-  { control, json, all: Options.boolean("all").pipe(Options.withDescription("Ended chats too.")) },
+  { control, json, all: Options.boolean("all").pipe(Options.withDescription("List ended chats too.")) },
   (values) =>
     Effect.gen(function* () {
       const chats = (yield* (yield* connect(values.control)).list()).filter(
@@ -64,7 +67,17 @@ const list = Command.make(
       const style = makeStyle(colourFor(process.stdout))
       for (const chat of chats) yield* print(chatLine(chat, style))
     })
-).pipe(Command.withDescription("List the chats waiting and running (--all: ended ones too)."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["List the chats waiting and running (--all: ended ones too)."],
+      [
+        ["switchboard agent list", "one line per chat: id, visitor, provider, state"],
+        ["switchboard agent list --all --json", "every chat, as JSON"]
+      ]
+    )
+  )
+)
 
 const accept = Command.make(
   "accept",
@@ -74,8 +87,7 @@ const accept = Command.make(
     chat: chatId.pipe(Args.optional),
     as: Options.text("as").pipe(
       Options.withPseudoName("NAME"),
-      Options.withDefault("Agent"),
-      Options.withDescription("The agent's name, as the visitor sees it.")
+      describedDefault("Agent", "The agent's name, as the visitor sees it.")
     )
   },
   (values) =>
@@ -89,7 +101,17 @@ const accept = Command.make(
       }
       yield* client.accept(id, values.as).pipe(Effect.flatMap(show(values.json)))
     })
-).pipe(Command.withDescription("Take a waiting chat: the one given, or the oldest."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["Take a waiting chat: the one given, or the oldest."],
+      [
+        ["switchboard agent accept --as Grace", "the oldest waiting chat"],
+        [`switchboard agent accept ${example} --as Linus`, "that chat"]
+      ]
+    )
+  )
+)
 
 /** A one-shot action on one chat: runs it against the control API and shows the chat after it. */
 const onChat = (
@@ -99,21 +121,60 @@ const onChat = (
 
 const say = Command.make(
   "say",
-  { control, json, chat: chatId, text: Args.text({ name: "text" }).pipe(Args.atLeast(1)) },
+  {
+    control,
+    json,
+    chat: chatId,
+    text: Args.text({ name: "text" }).pipe(
+      Args.withDescription("The message: every word after the chat id, joined with spaces."),
+      Args.atLeast(1)
+    )
+  },
   (values) => onChat(values, (client) => client.say(values.chat, values.text.join(" ")))
-).pipe(Command.withDescription("Write a message to the visitor as the chat's agent."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["Write a message to the visitor as the chat's agent."],
+      [[`switchboard agent say ${example} Hello, how can I help?`, "no quotes needed"]]
+    )
+  )
+)
 
 const typing = Command.make(
   "typing",
-  { control, json, chat: chatId, off: Options.boolean("off").pipe(Options.withDescription("Stop typing.")) },
+  {
+    control,
+    json,
+    chat: chatId,
+    off: Options.boolean("off").pipe(Options.withDescription("Hide the indicator instead."))
+  },
   (values) => onChat(values, (client) => client.typing(values.chat, !values.off))
-).pipe(Command.withDescription("Show (or with --off hide) the agent's typing indicator."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["Show (or with --off hide) the agent's typing indicator to the visitor."],
+      [
+        [`switchboard agent typing ${example}`, "the visitor sees the agent typing"],
+        [`switchboard agent typing ${example} --off`, "and no longer"]
+      ]
+    )
+  )
+)
 
 const transfer = Command.make(
   "transfer",
-  { control, json, chat: chatId, to: Args.text({ name: "agent-name" }) },
+  {
+    control,
+    json,
+    chat: chatId,
+    to: Args.text({ name: "agent-name" }).pipe(Args.withDescription("The other agent's name, as the visitor sees it."))
+  },
   (values) => onChat(values, (client) => client.transfer(values.chat, values.to))
-).pipe(Command.withDescription("Hand the chat to another agent."))
+).pipe(
+  Command.withDescription(
+    describe(["Hand the chat to another agent."], [[`switchboard agent transfer ${example} Linus`, "Linus takes over"]])
+  )
+)
 
 const end = Command.make(
   "end",
@@ -124,11 +185,18 @@ const end = Command.make(
     reason: Options.text("reason").pipe(
       Options.withPseudoName("TEXT"),
       Options.optional,
-      Options.withDescription("Why, as the transcript shows it.")
+      Options.withDescription("Why the chat ended, as the transcript shows it.")
     )
   },
   (values) => onChat(values, (client) => client.end(values.chat, Option.getOrUndefined(values.reason)))
-).pipe(Command.withDescription("End the chat as the agent."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["End the chat as the agent."],
+      [[`switchboard agent end ${example} --reason resolved`, "the visitor sees the chat end"]]
+    )
+  )
+)
 
 const transcript = Command.make("show", { control, json, chat: chatId }, (values) =>
   connect(values.control).pipe(
@@ -140,25 +208,48 @@ const transcript = Command.make("show", { control, json, chat: chatId }, (values
       return print(lines.join("\n"))
     })
   )
-).pipe(Command.withDescription("A chat's state and whole transcript."))
+).pipe(
+  Command.withDescription(
+    describe(
+      ["Show a chat's state and its whole transcript."],
+      [
+        [`switchboard agent show ${example}`, "one line per message and event"],
+        [`switchboard agent show ${example} --json`, "the chat as the control API gives it"]
+      ]
+    )
+  )
+)
 
-export const agent = consoleCommand.pipe(
+const consoleHelp = consoleCommand.pipe(
   Command.withDescription(
     describe(
       [
-        "Play the agent against a running simulator (`switchboard simulate --no-agent`, or `switchboard chat --human`), so one person can hold both sides of a chat in two terminals.",
-        "Without a subcommand: the console. It announces chats as they arrive; /accept takes one, then what you type is sent as replies, with the typing indicator on while you type; /transfer, /end, /list, /help. Without a terminal it reads the same commands from standard input. With a subcommand: one action, for scripts."
+        "Play the agent against a running simulator: a console, or one action per call.",
+        "Run it against `switchboard simulate --no-agent` or `switchboard chat --human`, so one person can hold both sides of a chat in two terminals.",
+        "Without a subcommand, the console: it announces new chats, and new messages in chats other than the current one. /accept takes a chat; then what you type is sent as replies, and the visitor sees you typing while you type a reply (not while you type a /command). /use ID (or /switch ID) changes the current chat; /transfer, /end, /list, /help. Without a terminal it reads the same commands from standard input.",
+        "With a subcommand, one action, for scripts; --json prints the chat as JSON."
       ],
       [
         ["switchboard agent", "the console, on http://127.0.0.1:4010/_agent"],
         ["switchboard agent --control http://127.0.0.1:5000/_agent --name Linus", "another simulator, another name"],
         ["switchboard agent list", "what is waiting"],
         ["switchboard agent accept --as Grace", "take the oldest waiting chat"],
-        ["switchboard agent say lc_0a1b2c3d4e5f Hello, how can I help?", ""],
-        ["switchboard agent transfer lc_0a1b2c3d4e5f Linus", ""],
-        ["switchboard agent end lc_0a1b2c3d4e5f", ""]
+        [`switchboard agent say ${example} Hello, how can I help?`, "answer in that chat"],
+        [`switchboard agent end ${example}`, "and end it"]
       ]
     )
-  ),
-  Command.withSubcommands([list, accept, say, typing, transfer, end, transcript])
+  )
 )
+
+export const agent = consoleHelp.pipe(Command.withSubcommands([list, accept, say, typing, transfer, end, transcript]))
+
+/** `agent` as help sees it: the console's page and one per subcommand, in the same order. */
+export const agentHelp = helpNode(consoleHelp, [
+  helpNode(list),
+  helpNode(accept),
+  helpNode(say),
+  helpNode(typing),
+  helpNode(transfer),
+  helpNode(end),
+  helpNode(transcript)
+])

@@ -1,10 +1,11 @@
 /**
  * `switchboard chat` (a visitor chat) and `switchboard demo` (the same on the embedded simulator, with a scripted
- * visitor when there is no terminal).
+ * visitor when there is no terminal). The chat itself (`chat/run.ts`, which loads core and the simulator) is
+ * imported when the command runs, not when the CLI starts.
  */
 import { Command, Options } from "@effect/cli"
 import { Duration, Effect, Option, Stream } from "effect"
-import { type ChatOptions, runChat, type VisitorInput } from "../chat/run.ts"
+import type { ChatOptions, VisitorInput } from "../chat/run.ts"
 import { demoScript, fileLines, stdinLines } from "../chat/script.ts"
 import * as Shared from "../options.ts"
 import { providerNames } from "../providers.ts"
@@ -12,8 +13,7 @@ import { resolveTarget } from "../settings.ts"
 
 const name = Options.text("name").pipe(
   Options.withPseudoName("NAME"),
-  Options.withDefault("Visitor"),
-  Options.withDescription("The visitor's name, as the agent sees it.")
+  Shared.describedDefault("Visitor", "The visitor's name, as the agent sees it.")
 )
 const email = Options.text("email").pipe(
   Options.withPseudoName("EMAIL"),
@@ -46,21 +46,23 @@ const human = Options.boolean("human").pipe(
 )
 const agentName = Options.text("agent-name").pipe(
   Options.withPseudoName("NAME"),
-  Options.withDefault("Grace"),
-  Options.withDescription("Embedded simulator only: the scripted agent's name.")
+  Shared.describedDefault("Grace", "Embedded simulator only: the scripted agent's name.")
 )
 const port = Options.integer("port").pipe(
   Options.withPseudoName("PORT"),
-  Options.withDefault(0),
-  Options.withDescription(
-    "Embedded simulator only: its port (default: a free one; 4010 when free with --human, so `switchboard agent` finds it)."
+  Shared.describedDefault(
+    0,
+    "Embedded simulator only: its port; 0 picks a free one (with --human, 4010 when it is free, so `switchboard agent` finds it)."
   )
 )
 const replyWait = Options.float("reply-wait").pipe(
   Options.withPseudoName("SECONDS"),
-  Options.withDefault(10),
-  Options.withDescription("Scripts: the longest wait, in seconds, for the agent's answer before the next line.")
+  Shared.describedDefault(10, "Scripts: the longest wait, in seconds, for the agent's answer before the next line.")
 )
+
+/** The chat, loaded when a chat starts. */
+const runChat = (options: ChatOptions) =>
+  Effect.promise(() => import("../chat/run.ts")).pipe(Effect.flatMap((module) => module.runChat(options)))
 
 const interactive = () => process.stdin.isTTY === true && process.stdout.isTTY === true
 
@@ -111,29 +113,37 @@ export const chat = Command.make(
   Command.withDescription(
     Shared.describe(
       [
-        "Chat as a website visitor with a live agent. With no endpoint, a simulator starts inside the CLI with a scripted agent, so you see a whole chat at once. With --endpoint and the provider's settings (flags, environment variables or --config; secrets only from the environment or the file), it talks to a real deployment.",
+        "Chat as a website visitor with a live agent: on the embedded simulator by default, on a real deployment with --endpoint.",
+        "With no endpoint, a simulator starts inside the CLI with a scripted agent, so you see a whole chat at once. With --endpoint and the provider's settings (flags, environment variables or --config; secrets only from the environment or the file), it talks to a real deployment.",
         "On a terminal: a spinner with your place in the queue, the agent joining and typing, messages with their times, transfers, and how the chat ended. Type /end or press Ctrl-D to end the chat, Ctrl-C to end it and quit. Without a terminal (or with --script), visitor lines come from the script or standard input and a plain transcript is printed; --json prints events instead."
       ],
       [
-        ["switchboard chat", "LiveChat on the embedded simulator"],
-        ["switchboard chat --provider salesforce", "the Salesforce simulator"],
-        ["switchboard chat --human", "no scripted agent: run `switchboard agent` in another terminal"],
-        ["switchboard chat --script visitor.txt --json", "scripted visitor, events as JSON lines"],
-        ['printf "Hello\\nBye\\n" | switchboard chat -p liveperson', "lines from standard input"],
+        ["switchboard chat", "LiveChat on the embedded simulator, with the scripted agent Grace"],
+        ["switchboard chat --provider salesforce", "the Salesforce simulator: queue position, typing"],
+        ["switchboard chat --name Ada --message 'Where is my parcel?'", "your name and first question"],
+        ["switchboard chat --human", "no scripted agent: answer with `switchboard agent` in another terminal"],
+        ["switchboard chat --script visitor.txt --json", "a scripted visitor, events as JSON lines"],
+        ['printf "Hello\\nBye\\n" | switchboard chat -p liveperson', "visitor lines from standard input"],
         [
           "LIVEPERSON_APP_KEY=… switchboard chat -p liveperson --endpoint https://va.convep.liveperson.net --account-id 12345678 --skill Sales",
-          "a real deployment"
+          "a real LivePerson deployment"
         ],
-        ["switchboard chat --config switchboard.json", "settings from a file"]
+        ["switchboard chat --config switchboard.json", "the settings from a config file"]
       ]
     )
   )
 )
 
+const demoProvider = Options.choice("provider", providerNames).pipe(
+  Options.withAlias("p"),
+  Options.optional,
+  Options.withDescription(`The simulator to chat on: ${providerNames.join(", ")} (default: ${providerNames[0]}).`)
+)
+
 export const demo = Command.make(
   "demo",
   {
-    provider: Shared.provider,
+    provider: demoProvider,
     json,
     agentName
   },
@@ -158,12 +168,14 @@ export const demo = Command.make(
   Command.withDescription(
     Shared.describe(
       [
-        "The whole demo, nothing to configure: `switchboard chat` on the embedded simulator with its scripted agent. On a terminal you chat yourself; without one (CI, a pipe), a scripted visitor holds a short conversation and the transcript is printed. `pnpm demo` at the repository root runs this."
+        "The whole demo, nothing to configure: a chat on the embedded simulator with its scripted agent.",
+        "On a terminal you chat yourself; without one (CI, a pipe), a scripted visitor holds a short conversation and the transcript is printed. `pnpm demo` at the repository root runs this. For your own name, settings or a real deployment, use `switchboard chat`."
       ],
       [
-        ["switchboard demo", "chat yourself"],
-        ["switchboard demo --provider salesforce < /dev/null", "watch a scripted visitor on Salesforce"],
-        ["switchboard demo --json", "the same chat as JSON events"]
+        ["switchboard demo", "chat yourself with Grace on the LiveChat simulator"],
+        ["switchboard demo --provider salesforce", "the same on the Salesforce simulator"],
+        ["switchboard demo --provider liveperson < /dev/null", "watch a scripted visitor instead"],
+        ["switchboard demo --json --agent-name Linus", "the chat as JSON events, with another agent"]
       ]
     )
   )

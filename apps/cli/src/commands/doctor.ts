@@ -1,13 +1,13 @@
 /**
- * `switchboard doctor`: checks a real deployment and says what is misconfigured, in plain words.
+ * `switchboard doctor`: checks a real deployment and says what is misconfigured, in plain words. Core is imported
+ * when the checks run, not when the CLI starts.
  */
 import { Command, Options } from "@effect/cli"
-import { Session } from "@switchboard/core"
 import { Duration, Effect, Layer } from "effect"
 import { type Check, checksExitCode, runChecks, type Status, summary } from "../doctor/checks.ts"
 import { CliFailure, ExitCode, errorExitCode } from "../exit.ts"
 import * as Shared from "../options.ts"
-import { layerFor, type RemoteTarget, titles } from "../providers.ts"
+import { type RemoteTarget, titles } from "../providers.ts"
 import { describeTarget, resolveTarget } from "../settings.ts"
 import { colourFor, makeStyle, type Style, symbols } from "../style.ts"
 
@@ -18,10 +18,12 @@ const testChat = Options.boolean("test-chat").pipe(
 )
 const timeout = Options.float("timeout").pipe(
   Options.withPseudoName("SECONDS"),
-  Options.withDefault(5),
-  Options.withDescription("Seconds to wait for each answer.")
+  Shared.describedDefault(5, "Seconds to wait for each answer.")
 )
 const json = Options.boolean("json").pipe(Options.withDescription("Print the checks as one JSON object."))
+
+const adapters = Effect.promise(() => import("../adapters.ts"))
+const core = Effect.promise(() => import("@switchboard/core"))
 
 /** Core's own validation of the settings (the adapter's layer refuses what cannot work). */
 const settingsCheck = (target: RemoteTarget) => {
@@ -29,7 +31,8 @@ const settingsCheck = (target: RemoteTarget) => {
     .slice(1)
     .map(([label, value]) => `${label} ${value.split("  ")[0]}`)
     .join(" · ")
-  return layerFor(target).pipe(
+  return adapters.pipe(
+    Effect.flatMap(({ layerFor }) => layerFor(target)),
     Effect.flatMap((layer) => Effect.scoped(Layer.build(layer))),
     Effect.as<Check>({ name: "Settings", status: "ok", message: listed }),
     Effect.catchAll((error) =>
@@ -40,11 +43,15 @@ const settingsCheck = (target: RemoteTarget) => {
 
 /** Opens a chat through core, waits until the provider has it, and ends it. */
 const chatCheck = (target: RemoteTarget, seconds: number) =>
-  layerFor(target, { giveUpAfter: Duration.seconds(seconds) }).pipe(
-    Effect.flatMap((layer) =>
-      Effect.scoped(
-        Session.open({ visitorName: "Switchboard doctor", firstMessage: "Connection test, please ignore." })
-      ).pipe(Effect.provide(layer))
+  Effect.all([adapters, core]).pipe(
+    Effect.flatMap(([{ layerFor }, { Session }]) =>
+      layerFor(target, { giveUpAfter: Duration.seconds(seconds) }).pipe(
+        Effect.flatMap((layer) =>
+          Effect.scoped(
+            Session.open({ visitorName: "Switchboard doctor", firstMessage: "Connection test, please ignore." })
+          ).pipe(Effect.provide(layer))
+        )
+      )
     ),
     Effect.timeoutFail({
       duration: Duration.seconds(seconds * 4),
@@ -125,20 +132,24 @@ export const doctor = Command.make(
   Command.withDescription(
     Shared.describe(
       [
-        "Check a real deployment: the settings (complete and well-formed), reachability (DNS, TLS, connection), the provider's availability and settings calls, and the credentials, then say in plain words what is misconfigured. Secrets are never printed.",
+        "Check a real deployment and say in plain words what is misconfigured.",
+        "It checks the settings (complete and well formed), reachability (DNS, TLS, connection), the provider's read-only availability and settings calls, and the credentials. --test-chat also opens a real chat and ends it at once. Secrets are never printed.",
         "Exit code 0 when every check passes, 3 when something is misconfigured, 5 when the provider cannot be reached or is failing, 4 when all is right but no agent is available now."
       ],
       [
         [
           "switchboard doctor -p salesforce --endpoint https://d.la2-c1-ia7.salesforceliveagent.com/chat/rest --org-id 00D5g000000SWBd --deployment-id 5725g000000SWBd --button-id 5735g000000SWBd",
-          ""
+          "a Salesforce Live Agent deployment"
         ],
         [
           "LIVEPERSON_APP_KEY=… switchboard doctor -p liveperson --endpoint https://va.convep.liveperson.net --account-id 12345678 --skill Sales",
-          ""
+          "LivePerson: the app key comes from the environment"
         ],
-        ["switchboard doctor -p livechat --endpoint https://api.livechatinc.com --licence-id 1520 --test-chat", ""],
-        ["switchboard doctor --config switchboard.json --json", "the checks as JSON"]
+        [
+          "switchboard doctor -p livechat --endpoint https://api.livechatinc.com --licence-id 1520 --test-chat",
+          "LiveChat, with a real test chat"
+        ],
+        ["switchboard doctor --config switchboard.json --json", "the settings from a file, the checks as JSON"]
       ]
     )
   )

@@ -1,43 +1,38 @@
 /**
- * `switchboard simulate`: the three provider simulators and the control API on one port, until Ctrl-C.
+ * `switchboard simulate`: the three provider simulators and the control API on one port, until Ctrl-C. The
+ * simulator package is imported when the command runs, not when the CLI starts.
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { Command, Options } from "@effect/cli"
 import type { FaultRule, RunningSimulator } from "@switchboard/simulator"
 import { Effect, Option } from "effect"
-import { simulator } from "../embedded.ts"
 import { CliFailure, ExitCode } from "../exit.ts"
-import { describe } from "../options.ts"
+import { describe, describedDefault } from "../options.ts"
 import { providerNames, titles } from "../providers.ts"
 import { colourFor, makeStyle, symbols } from "../style.ts"
 
 const port = Options.integer("port").pipe(
   Options.withPseudoName("PORT"),
-  Options.withDefault(4010),
-  Options.withDescription("TCP port; 0 picks a free one.")
+  describedDefault(4010, "TCP port; 0 picks a free one.")
 )
 const host = Options.text("host").pipe(
   Options.withPseudoName("HOST"),
-  Options.withDefault("127.0.0.1"),
-  Options.withDescription("Interface to listen on.")
+  describedDefault("127.0.0.1", "Interface to listen on.")
 )
 const seed = Options.integer("seed").pipe(
   Options.withPseudoName("N"),
-  Options.withDefault(1),
-  Options.withDescription("Seed for ids, secrets and fault draws: the same seed replays the same faults.")
+  describedDefault(1, "Seed for ids, secrets and fault draws: the same seed replays the same faults.")
 )
 const noAgent = Options.boolean("no-agent").pipe(
   Options.withDescription("Turn the scripted agent off: chats wait in the queue for `switchboard agent`.")
 )
 const agentName = Options.text("agent-name").pipe(
   Options.withPseudoName("NAME"),
-  Options.withDefault("Grace"),
-  Options.withDescription("The scripted agent's name.")
+  describedDefault("Grace", "The scripted agent's name.")
 )
 const acceptAfter = Options.float("accept-after").pipe(
   Options.withPseudoName("SECONDS"),
-  Options.withDefault(1.5),
-  Options.withDescription("Seconds before the scripted agent accepts a queued chat.")
+  describedDefault(1.5, "Seconds before the scripted agent accepts a queued chat.")
 )
 const unavailable = Options.boolean("unavailable").pipe(
   Options.withDescription("No agent is available: Salesforce and LivePerson refuse chats (exit code 4 for `chat`).")
@@ -190,6 +185,7 @@ export const simulate = Command.make(
       const flagged = Object.keys(rule).some((key) => key !== "provider" && key !== "statuses")
       const rules = [...(yield* readFaults(options.faults)), ...(flagged ? [rule] : [])]
       const appKey = process.env.LIVEPERSON_APP_KEY
+      const { simulator } = yield* Effect.promise(() => import("../embedded.ts"))
       const sim = yield* simulator({
         port: options.port,
         host: options.host,
@@ -284,14 +280,17 @@ export const simulate = Command.make(
   Command.withDescription(
     describe(
       [
-        "Run the Salesforce Live Agent, LivePerson and LiveChat simulators and the agent control API on one port, until Ctrl-C. Prints each provider's base URL and settings. The scripted agent answers chats unless --no-agent; faults (latency, errors, dropped or reset connections) come from flags or a rules file."
+        "Run the Salesforce Live Agent, LivePerson and LiveChat simulators and the agent control API on one port, until Ctrl-C.",
+        "It prints each provider's base URL and settings. The scripted agent answers chats unless --no-agent; faults (latency, errors, dropped or reset connections) come from flags or a rules file. The LivePerson app key is never printed: set LIVEPERSON_APP_KEY to choose it, or use --write-config."
       ],
       [
-        ["switchboard simulate", "on http://127.0.0.1:4010 with the scripted agent"],
+        ["switchboard simulate", "on http://127.0.0.1:4010, with the scripted agent"],
         ["switchboard simulate --no-agent", "be the agent yourself with `switchboard agent`"],
         ["switchboard simulate --latency 50-300 --error-rate 0.1 --error-status 500,503", "a flaky provider"],
         ["switchboard simulate --unavailable", "nobody can take a chat"],
-        ["switchboard simulate --write-config sim.json", "then: switchboard chat --config sim.json -p liveperson"]
+        ["switchboard simulate --faults rules.json --seed 7", "fault rules as in the control API, replayable"],
+        ["switchboard simulate --write-config sim.json", "then: switchboard chat --config sim.json -p liveperson"],
+        ["switchboard simulate --port 0 --json", "a free port; the URLs as one JSON line, for scripts"]
       ]
     )
   )
