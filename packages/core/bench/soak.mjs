@@ -146,7 +146,10 @@ const analyze = (target, result, first, later) => {
     const main = chats.at(-1)
     superseded += Math.max(0, chats.length - 1)
     for (const replaced of chats.slice(0, -1)) supersededLines += replaced.agent.length
-    if (rec.deadline) deadlines += 1
+    if (rec.deadline) {
+      deadlines += 1
+      problems.push("the session reached its deadline (see its events for where it waited)")
+    }
     if (rec.defect) defects.push(rec.defect)
     if (rec.ended.length === 0) endedCounts.zero += 1
     else if (rec.ended.length === 1) endedCounts.one += 1
