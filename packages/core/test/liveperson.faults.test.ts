@@ -146,7 +146,10 @@ describe("LivePerson adapter: exactly-once sends", () => {
           yield* waitFor(session, (event): event is ChatEvent => event.type === "message" && event.text === "next")
           return visitorLines(sim, id)
         })
-      ).pipe(Effect.provide(fixture.layer(sim, { retry: { baseDelay: "10 millis", maxRetries: 3 } })))
+        // A visitor's message is retried until the deadline, whatever the count: a short deadline makes it give up.
+      ).pipe(
+        Effect.provide(fixture.layer(sim, { retry: { baseDelay: "10 millis", maxRetries: 3, deadline: "1 second" } }))
+      )
       assert.deepStrictEqual(lines, ["landed, unconfirmed", "next"])
       assertClean(sim)
     })

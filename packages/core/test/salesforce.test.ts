@@ -438,13 +438,8 @@ describe("Salesforce adapter", () => {
           times: 1
         })
         yield* session.send("through a handover")
-        sim.faults.add({
-          provider: "salesforce",
-          operation: "sendChatMessage",
-          errorRate: 1,
-          statuses: [500],
-          times: 20
-        })
+        // An outage that outlasts the send's retry deadline (a visitor's message is retried until the deadline).
+        sim.faults.add({ provider: "salesforce", operation: "sendChatMessage", errorRate: 1, statuses: [500] })
         const failed = yield* Effect.flip(session.send("during an outage"))
         errors.push(failed.message, JSON.stringify(failed))
         sim.faults.clear()
@@ -455,7 +450,12 @@ describe("Salesforce adapter", () => {
         seen.push(...events.seen(), yield* session.state.get)
       }).pipe(
         Effect.scoped,
-        Effect.provide(fixture.layer(sim, { fetch: capturing })),
+        Effect.provide(
+          fixture.layer(sim, {
+            fetch: capturing,
+            retry: { baseDelay: "20 millis", maxDelay: "200 millis", deadline: "2 seconds" }
+          })
+        ),
         Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
         Logger.withMinimumLogLevel(LogLevel.All)
       )

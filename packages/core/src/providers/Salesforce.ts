@@ -42,7 +42,7 @@ import { type CallFailure, call } from "../internal/call.ts"
 import type { Permits } from "../internal/gate.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { guardTransport, makePool, scopedTransport, transportOptions } from "../internal/transport.ts"
-import { type RetryPolicy, retryTransient } from "../Retry.ts"
+import { type RetryPolicy, retryTransient, untilDeadline } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
 import { poller } from "./salesforce/poller.ts"
 import { decodeSessionId } from "./salesforce/wire.ts"
@@ -180,7 +180,7 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
         "ChatMessage",
         (header) =>
           deps.commands.POST("/Chasitor/ChatMessage", { params: { header }, body: { text }, parseAs: "text" }),
-        { landed: chat.visitorLanded(text) }
+        { landed: chat.visitorLanded(text), policy: untilDeadline(deps.retry) }
       )
       .pipe(
         Effect.mapError(chat.refused("ChatMessage")),

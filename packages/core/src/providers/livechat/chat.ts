@@ -15,7 +15,7 @@ import { over, type PollOutcome } from "../../internal/cadence.ts"
 import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
 import type { AnswerSink, Polling, PollScheduler, RequestPollable } from "../../internal/pollScheduler.ts"
-import { type RetryPolicy, retryTransient } from "../../Retry.ts"
+import { type RetryPolicy, retryTransient, untilDeadline } from "../../Retry.ts"
 import { decodeKnown, type PollTarget, pendingOf, type RawEvent, readPending, requestPending } from "./wire.ts"
 
 const provider = "livechat" as const
@@ -305,7 +305,7 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
           return failure.repeatable()
         })
       )
-      return retryTransient(provider, "send_message", attempt, this.#shared.retry).pipe(
+      return retryTransient(provider, "send_message", attempt, untilDeadline(this.#shared.retry)).pipe(
         Effect.tap(() =>
           Effect.sync(() => {
             this.#delivered = n

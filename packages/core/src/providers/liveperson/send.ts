@@ -9,7 +9,7 @@ import { Effect, Either, Option } from "effect"
 import type { OutgoingMessage } from "../../ChatProvider.ts"
 import { ChatClosed, type ChatError, InvalidInput, type ProviderUnavailable } from "../../Errors.ts"
 import { CallFailure, call } from "../../internal/call.ts"
-import { type RetryPolicy, retryTransient } from "../../Retry.ts"
+import { type RetryPolicy, retryTransient, untilDeadline } from "../../Retry.ts"
 import { chatError, errorMessage, provider, type Scrub } from "./errors.ts"
 import { eventsPage, isVisitorLine, type RawEvent, stateOf } from "./wire.ts"
 
@@ -136,7 +136,7 @@ export const makeSender = (options: SenderOptions) => {
           return failure.repeatable()
         })
       )
-      return retryTransient(provider, "addChatEvent", attempt, retry).pipe(
+      return retryTransient(provider, "addChatEvent", attempt, untilDeadline(retry)).pipe(
         Effect.tap(() =>
           Effect.sync(() => {
             delivered += 1
