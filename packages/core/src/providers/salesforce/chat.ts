@@ -293,8 +293,10 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
 
   /**
    * Whether an agent line is the server delivering again a line of the last ChasitorSessionData: the first one may
-   * stand anywhere a run of unacknowledged lines can begin, each next one must follow in order. Anything else closes
-   * the window for good (the line is new), as does an empty answer (`closeRedelivery`).
+   * stand anywhere a run of unacknowledged lines can begin, each next one must follow in order. A line that fits
+   * neither is new (a server may deliver lines written after the handover before its backlog); the window stays
+   * open until the run is complete or an empty answer shows the server has nothing more to deliver
+   * (`closeRedelivery`).
    */
   const isRedelivery = (text: string): boolean => {
     const window = state.redelivery
@@ -307,13 +309,12 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
           return true
         }
       }
-    } else if (window.lines[window.next] === text) {
-      window.next += 1
-      if (window.next >= window.lines.length) state.redelivery = undefined
-      return true
+      return false
     }
-    state.redelivery = undefined
-    return false
+    if (window.lines[window.next] !== text) return false
+    window.next += 1
+    if (window.next >= window.lines.length) state.redelivery = undefined
+    return true
   }
 
   /** The server answered with nothing to deliver: whatever it had to deliver again is delivered. */
