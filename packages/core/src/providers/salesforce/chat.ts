@@ -95,6 +95,11 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     linesAtAck: 0,
     acknowledgedLines: 0,
     /**
+     * The first agent line shown from a ChasitorSessionData transcript that the server has not delivered as a
+     * ChatMessage since: an ack covers what was delivered, so lines past it are never counted as acknowledged.
+     */
+    restoredFrom: undefined as number | undefined,
+    /**
      * After ChasitorSessionData: its agent lines, which the server may deliver again as ChatMessages (those it never
      * saw acknowledged, in order, before anything new). `from`..`upTo` is where such a run can begin: past the lines
      * surely acknowledged, at most at the first line not shown before the handover. `next` is the run's position.
@@ -313,13 +318,17 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     }
     if (window.lines[window.next] !== text) return false
     window.next += 1
-    if (window.next >= window.lines.length) state.redelivery = undefined
+    if (window.next >= window.lines.length) {
+      state.redelivery = undefined
+      state.restoredFrom = undefined // every restored line came again: the server delivered them all
+    }
     return true
   }
 
   /** The server answered with nothing to deliver: whatever it had to deliver again is delivered. */
   const closeRedelivery = () => {
     state.redelivery = undefined
+    state.restoredFrom = undefined
   }
 
   /** One agent line of the server's transcript, skipped when it is a re-delivery of a line already shown. */
@@ -356,6 +365,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
         // Every line shown is in the transcript; any line past them was missed during the handover. Lines it holds
         // that the server never saw acknowledged may be delivered again as ChatMessages (reference §1.8, §1.9).
         for (const line of agent.slice(common)) yield* agentLine(line.content ?? "", line.timestamp)
+        if (agent.length > common) state.restoredFrom = Math.min(state.restoredFrom ?? common, common)
         const from = Math.min(state.acknowledgedLines, common)
         if (from < agent.length) {
           state.redelivery = { lines: agent.map((line) => line.content ?? ""), from, upTo: common, next: -1 }

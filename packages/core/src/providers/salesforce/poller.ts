@@ -211,6 +211,7 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
   const finishResync = (sawSessionData: boolean) =>
     Effect.gen(function* () {
       state.resyncPending = false
+      answersWithoutSessionData = 0
       if (!sawSessionData) {
         yield* chat.discontinuity("Salesforce did not restore the session's transcript after the handover")
       }
@@ -218,6 +219,7 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       if (!state.handoverRequested) chat.ready.unsafeOpen()
     })
 
+  let answersWithoutSessionData = 0
   const deliver = (envelope: Envelope) =>
     Effect.gen(function* () {
       const resync = state.resyncPending
@@ -235,8 +237,15 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
         yield* handle(entry)
       }
       state.ack = envelope.sequence
-      state.linesAtAck = state.agentLines.length
-      if (resync && !state.over) yield* finishResync(entries[0]?.type === "ChasitorSessionData")
+      state.linesAtAck = Math.min(state.agentLines.length, state.restoredFrom ?? Number.POSITIVE_INFINITY)
+      // Continuity after a handover is proven by ChasitorSessionData, which may follow an answer of its own (a
+      // server that delivers its backlog first): sends wait for it, for three answers at most, or for an empty
+      // answer, which shows it is not coming (then a discontinuity is reported).
+      if (resync && !state.over) {
+        const restored = entries.some((entry) => entry.type === "ChasitorSessionData")
+        answersWithoutSessionData = restored ? 0 : answersWithoutSessionData + 1
+        if (restored || answersWithoutSessionData >= 3) yield* finishResync(restored)
+      }
     })
 
   const handOver = Effect.gen(function* () {
