@@ -11,8 +11,9 @@ import { TransportError } from "./transport.ts"
  *
  * The transport's codes (`code`): `DEADLINE` (the whole request outlived its deadline: retryable, maybe applied),
  * and the malformed ones, `TOO_LARGE`, `BAD_ENCODING`, `REDIRECT_LOOP`, `BAD_REDIRECT` and `NOT_JSON`, which are
- * never retried (the provider would answer the same again) and which adapters report as a `ProtocolError`; they carry
- * the answer's `status` when it had one, so check `malformed` before mapping a status.
+ * not retried unless the caller marks the request safe to repeat (`repeatable()`; never `TOO_LARGE`), and which
+ * adapters report as a `ProtocolError`; they carry the answer's `status` when it had one, so check `malformed`
+ * before mapping a status.
  */
 export class CallFailure extends Data.TaggedError("CallFailure")<{
   readonly operation: string
