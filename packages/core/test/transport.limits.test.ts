@@ -40,10 +40,13 @@ const pooled = (options: Parameters<typeof makePool>[0]) => {
 /** Resolves once the request's socket closed (the client gave up on it). */
 const closed = (request: IncomingMessage) => new Promise<void>((resolve) => request.socket.once("close", resolve))
 
-/** The rejection of `promise` (fails the test if it resolves), with the time it took. */
-const rejection = async (promise: Promise<unknown>) => {
+/**
+ * The rejection of the request `start` makes (fails the test if it resolves), with the time it took, counted from
+ * before the request is made (its deadline starts inside `start`).
+ */
+const rejection = async (start: () => Promise<unknown>) => {
   const started = performance.now()
-  const outcome = await promise.then(
+  const outcome = await start().then(
     (value) => ({ resolved: value }),
     (error: unknown) => ({ error })
   )
@@ -76,7 +79,7 @@ describe("transport: whole-request deadline (light transport)", () => {
     })
     await using light = pooled({ deadline: 600 })
     try {
-      const { error, elapsed } = await rejection(light.fetch(new LightRequest(`${server.origin}/trickle`, {})))
+      const { error, elapsed } = await rejection(() => light.fetch(new LightRequest(`${server.origin}/trickle`, {})))
       assert.strictEqual(codeOf(error), "DEADLINE")
       assert.isAtLeast(elapsed, 590)
       assert.isBelow(elapsed, 1_500) // the sweeper runs every 30 ms for a 600 ms deadline
@@ -101,11 +104,15 @@ describe("transport: whole-request deadline (light transport)", () => {
   })
 
   it("a request queued behind a stuck pool fails at its own deadline", async () => {
-    await using server = await serve(() => {})
+    let arrived: () => void = () => undefined
+    const atServer = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
+    await using server = await serve(() => arrived())
     await using light = pooled({ deadline: 400, connections: 1 })
-    const first = rejection(light.fetch(new LightRequest(`${server.origin}/held`, {})))
-    await new Promise((resolve) => setTimeout(resolve, 150))
-    const second = await rejection(light.fetch(new LightRequest(`${server.origin}/queued`, {})))
+    const first = rejection(() => light.fetch(new LightRequest(`${server.origin}/held`, {})))
+    await atServer // the pool's only connection is now held: the second request queues behind it
+    const second = await rejection(() => light.fetch(new LightRequest(`${server.origin}/queued`, {})))
     assert.strictEqual(codeOf(second.error), "DEADLINE")
     assert.isAtLeast(second.elapsed, 390)
     assert.isBelow(second.elapsed, 1_200)
@@ -117,13 +124,17 @@ describe("transport: whole-request deadline (light transport)", () => {
       response.writeHead(200, { "content-type": "application/json" })
       response.end('{"ok":true}')
     })
-    await using light = pooled({ deadline: 200 })
+    // A deadline far above a loopback answer even on a loaded machine; the sweeper runs every 100 ms.
+    await using light = pooled({ deadline: 2_000 })
     for (let round = 0; round < 3; round++) {
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => light.fetch(new LightRequest(`${server.origin}/fast`, {})))
       )
       for (const answer of answers) assert.deepStrictEqual(await answer.json(), { ok: true })
-      await new Promise((resolve) => setTimeout(resolve, 250)) // more than two idle sweeps (10 ms each)
+      assert.isTrue(light.pool.limits.sweeping)
+      // Until the sweeper has stopped by itself (two idle sweeps), so the next round starts it again.
+      while (light.pool.limits.sweeping)
+        await new Promise((resolve) => setTimeout(resolve, light.pool.limits.sweepEvery))
     }
   })
 
@@ -146,7 +157,7 @@ describe("transport: size cap (light transport)", () => {
       endless(response, Buffer.alloc(64 * 1024, 0x20), sent)
     })
     await using light = pooled({ maxResponseBytes: 1024 * 1024 })
-    const { error } = await rejection(light.fetch(new LightRequest(`${server.origin}/endless`, {})))
+    const { error } = await rejection(() => light.fetch(new LightRequest(`${server.origin}/endless`, {})))
     assert.strictEqual(codeOf(error), "TOO_LARGE")
     await socketClosed
     // What the server managed to write: the cap plus what the sockets' buffers held, not an endless stream.
@@ -167,7 +178,7 @@ describe("transport: size cap (light transport)", () => {
     const exact = await light.fetch(new LightRequest(`${server.origin}/?size=100000`, {}))
     assert.strictEqual((await exact.text()).length, 100_000)
     assert.strictEqual(exact.headers.get("content-length"), "100000")
-    const { error } = await rejection(light.fetch(new LightRequest(`${server.origin}/?size=100001`, {})))
+    const { error } = await rejection(() => light.fetch(new LightRequest(`${server.origin}/?size=100001`, {})))
     assert.strictEqual(codeOf(error), "TOO_LARGE")
   })
 
@@ -192,7 +203,7 @@ describe("transport: size cap (light transport)", () => {
     })
     await using light = pooled({ maxResponseBytes: 4 * 1024 * 1024 })
     const before = process.memoryUsage().rss
-    const { error, elapsed } = await rejection(light.fetch(new LightRequest(`${server.origin}/bomb`, {})))
+    const { error, elapsed } = await rejection(() => light.fetch(new LightRequest(`${server.origin}/bomb`, {})))
     assert.strictEqual(codeOf(error), "TOO_LARGE")
     assert.isBelow(elapsed, 5_000)
     await socketClosed
@@ -206,7 +217,7 @@ describe("transport: size cap (light transport)", () => {
       response.end(Buffer.alloc(2048, 0x3c))
     })
     await using light = pooled({ maxResponseBytes: 1024 })
-    const failure = unanswered("send", (await rejection(light.fetch(new LightRequest(server.origin, {})))).error)
+    const failure = unanswered("send", (await rejection(() => light.fetch(new LightRequest(server.origin, {})))).error)
     assert.strictEqual(failure.code, "TOO_LARGE")
     assert.strictEqual(failure.status, 502)
     assert.isFalse(failure.retryable)
@@ -226,7 +237,7 @@ describe("guardFetch: the limits on a caller's fetch", () => {
     })
     try {
       const guarded = guardFetch(fetch, { deadlineMs: 500 })
-      const { error, elapsed } = await rejection(guarded(new Request(`${server.origin}/trickle`)))
+      const { error, elapsed } = await rejection(() => guarded(new Request(`${server.origin}/trickle`)))
       assert.strictEqual(codeOf(error), "DEADLINE")
       assert.isAtLeast(elapsed, 490)
       assert.isBelow(elapsed, 1_500)
@@ -242,7 +253,9 @@ describe("guardFetch: the limits on a caller's fetch", () => {
       seen = request.signal
       return new Promise<Response>(() => {})
     }
-    const { error, elapsed } = await rejection(guardFetch(stuck, { deadlineMs: 200 })(new Request("http://x.test/")))
+    const { error, elapsed } = await rejection(() =>
+      guardFetch(stuck, { deadlineMs: 200 })(new Request("http://x.test/"))
+    )
     assert.strictEqual(codeOf(error), "DEADLINE")
     assert.isAtLeast(elapsed, 190)
     assert.isTrue(seen?.aborted) // the request it was given was aborted all the same
@@ -257,7 +270,7 @@ describe("guardFetch: the limits on a caller's fetch", () => {
       endless(response, Buffer.alloc(64 * 1024, 0x20), sent)
     })
     const guarded = guardFetch(fetch, { maxResponseBytes: 1024 * 1024 })
-    const { error } = await rejection(guarded(new Request(`${server.origin}/endless`)))
+    const { error } = await rejection(() => guarded(new Request(`${server.origin}/endless`)))
     assert.strictEqual(codeOf(error), "TOO_LARGE")
     await socketClosed
     assert.isBelow(sent.bytes, 32 * 1024 * 1024)
@@ -265,19 +278,26 @@ describe("guardFetch: the limits on a caller's fetch", () => {
 
   it("the request's own signal still aborts it, with its reason", async () => {
     let socketClosed: Promise<void> | undefined
+    let arrived: () => void = () => undefined
+    const atServer = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
     await using server = await serve((request) => {
       socketClosed = closed(request)
+      arrived()
     })
     const controller = new AbortController()
-    const pending = rejection(guardFetch(fetch)(new Request(`${server.origin}/held`, { signal: controller.signal })))
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    const pending = rejection(() =>
+      guardFetch(fetch)(new Request(`${server.origin}/held`, { signal: controller.signal }))
+    )
+    await atServer // the request is held at the server: aborting it now cuts an exchange in flight
     controller.abort()
     const { error } = await pending
     assert.strictEqual((error as Error).name, "AbortError")
     await socketClosed
     const early = new AbortController()
     early.abort()
-    const refused = await rejection(guardFetch(fetch)(new Request(server.origin, { signal: early.signal })))
+    const refused = await rejection(() => guardFetch(fetch)(new Request(server.origin, { signal: early.signal })))
     assert.strictEqual((refused.error as Error).name, "AbortError")
   })
 

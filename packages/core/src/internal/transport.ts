@@ -325,6 +325,11 @@ export class Limits {
     this.sweepEvery = Math.min(1_000, Math.max(10, Math.round(deadline / 20)))
   }
 
+  /** Whether the sweeper's interval is running (it stops two sweeps after the last request left). */
+  get sweeping(): boolean {
+    return this.#timer !== undefined
+  }
+
   add(exchange: Exchange): void {
     exchange.started = performance.now()
     const tail = this.#tail
