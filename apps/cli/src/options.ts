@@ -66,7 +66,7 @@ export const giveUpAfter = Options.float("give-up-after").pipe(
   Options.withPseudoName("SECONDS"),
   Options.optional,
   Options.withDescription(
-    "Seconds to keep retrying an unreachable or failing provider before giving up (exit code 5); default about 30."
+    "Seconds the provider may stay unreachable mid-chat (polls and sends failing) before the chat is ended and the command gives up with exit code 5; also bounds each retried request. Default 60; LiveChat closes a chat not polled for about 30 s."
   )
 )
 

@@ -205,13 +205,48 @@ describe("signals without a terminal", () => {
     )
     await child.waitFor("How can I help?")
     await vanishing.close()
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await child.waitFor("Reconnecting to LiveChat") // the CLI has seen the provider gone
     const sent = performance.now()
     child.process.kill("SIGTERM")
     const exited = await child.exited
     assert.strictEqual(exited.code, 130)
     assert.isBelow(exited.at - sent, 10_000)
   })
+
+  for (const provider of ["salesforce", "livechat"] as const) {
+    it(`${provider} killed mid-chat: the terminal shows the reconnecting state, and --give-up-after 10 ends the chat within 10 s of the outage (exit 5)`, async () => {
+      const vanishing = await startSimulator({ agent: { acceptAfterMs: 200, typingMs: 200 } })
+      const endpoint =
+        provider === "salesforce"
+          ? [
+              "--endpoint",
+              vanishing.urls.salesforce,
+              "--org-id",
+              vanishing.settings.salesforce.orgId,
+              "--deployment-id",
+              vanishing.settings.salesforce.deploymentId,
+              "--button-id",
+              vanishing.settings.salesforce.buttonId
+            ]
+          : ["--endpoint", vanishing.urls.livechat, "--licence-id", String(vanishing.settings.livechat.licenceId)]
+      const child = track(spawnPty(["chat", "-p", provider, "--give-up-after", "10", ...endpoint]))
+      await child.waitFor("How can I help?")
+      const killed = performance.now()
+      await vanishing.close()
+      const title = provider === "salesforce" ? "Salesforce Live Agent" : "LiveChat"
+      await child.waitFor(`${title} cannot be reached`, 15_000)
+      await child.waitFor(new RegExp(`Reconnecting to ${title}… (next try in \\d+ s|trying now) · attempt \\d+`))
+      await child.waitFor("■ Chat ended:", 30_000)
+      const ended = performance.now() - killed
+      // The budget counts from the first failed poll (at most one poll interval after the kill), and is honoured.
+      assert.isAtLeast(ended, 9_000, "not given up before the budget")
+      assert.isAtMost(ended, 15_000, "ended within 10 s of the outage, plus a poll interval and slack")
+      assert.match(child.text, /could not be reached for 1\d s/)
+      const exited = await child.exited
+      assert.strictEqual(exited.code, 5)
+      assert.isAtMost(exited.at - killed - ended, 8_000, "the end request to the dead provider is bounded too")
+    })
+  }
 
   it("--json: SIGINT still ends with an ended event on standard output", async () => {
     const child = track(spawnCli(["chat", "--json", ...liveChat()]))

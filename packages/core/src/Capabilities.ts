@@ -20,6 +20,12 @@ export interface Capabilities {
   readonly transcriptByEmail: boolean
   /** Custom events can be exchanged with the agent's console. */
   readonly customEvents: boolean
+  /**
+   * Whether an agent can take a chat now can be asked before starting one (`availability`): Salesforce
+   * `Visitor/Availability`, LivePerson `chat/availability` with its estimated wait. LiveChat's visitor API v2 has no
+   * such call.
+   */
+  readonly availability: boolean
 }
 
 export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
@@ -31,7 +37,8 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     transferEvents: true,
     sneakPeek: true,
     transcriptByEmail: false,
-    customEvents: true
+    customEvents: true,
+    availability: true
   },
   liveperson: {
     agentTyping: true,
@@ -41,7 +48,8 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     transferEvents: true,
     sneakPeek: false,
     transcriptByEmail: true,
-    customEvents: false
+    customEvents: false,
+    availability: true
   },
   livechat: {
     agentTyping: false,
@@ -51,6 +59,7 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     transferEvents: true,
     sneakPeek: false,
     transcriptByEmail: false,
-    customEvents: false
+    customEvents: false,
+    availability: false
   }
 }

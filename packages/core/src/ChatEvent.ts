@@ -59,6 +59,27 @@ export const Discontinuity = event(
   "Events may have been missed: a Salesforce 503 handover that could not be reconciled, a LiveChat keep-alive gap, a lost LivePerson cursor."
 )
 
+export const ConnectionLost = event(
+  "connection-lost",
+  {
+    attempt: Schema.Number,
+    since: Schema.Number,
+    retryAt: Schema.Number,
+    giveUpAt: Schema.Number,
+    detail: Schema.String
+  },
+  "The provider cannot be reached (no answer, an error status, an unreadable answer). Emitted at each failed " +
+    "attempt while it lasts: `attempt` counts them from 1; `since` is when the first one failed, `retryAt` when the " +
+    "next try starts and `giveUpAt` when the session gives up and ends the chat (milliseconds since the epoch). The " +
+    "chat is still open meanwhile."
+)
+
+export const ConnectionRestored = event(
+  "connection-restored",
+  { downForMs: Schema.Number },
+  "The provider answered again after `connection-lost`; `downForMs` is how long it could not be reached."
+)
+
 export const Ended = event(
   "ended",
   {
@@ -86,6 +107,8 @@ export const ChatEvent = Schema.Union(
   Transferred,
   AgentLeft,
   Discontinuity,
+  ConnectionLost,
+  ConnectionRestored,
   Ended,
   Unknown
 )

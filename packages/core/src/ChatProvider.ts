@@ -35,6 +35,34 @@ export interface OutgoingMessage {
 /** Where an adapter's poller delivers normalized events, in provider order. */
 export type Emit = (event: ChatEvent) => Effect.Effect<void>
 
+/**
+ * The session's view of the provider's reachability, fed by the adapter's pollers, and its give-up budget. The same
+ * for every provider: the adapter says when a request got no usable answer and when one did, the session emits
+ * `connection-lost` / `connection-restored` and decides when to give up.
+ */
+export interface Health {
+  /**
+   * A request got no usable answer (no connection, its deadline, a 5xx or 429, an answer that cannot be read); the
+   * adapter would try again in `retryIn` ms. Emits `connection-lost` and succeeds with the pause to wait: `retryIn`,
+   * shortened so that the last try starts when the give-up budget (counted from the first failure of this outage)
+   * runs out. Once it has run out, succeeds with `undefined`: the session has ended the chat (`ended` with reason
+   * "error", and an end request to the provider), and the adapter stops trying.
+   */
+  readonly unreachable: (detail: string, retryIn: number) => Effect.Effect<number | undefined>
+  /** A request got a usable answer: emits `connection-restored` when the provider had been unreachable. */
+  readonly reachable: () => Effect.Effect<void>
+  /** The give-up budget in ms: an adapter retries nothing (a visitor's message included) for longer. */
+  readonly giveUpAfter: number
+}
+
+/** Whether an agent can take a chat now, as the provider says before one is requested. */
+export interface Availability {
+  /** An agent (of the routing asked about) can take a chat now. */
+  readonly available: boolean
+  /** The provider's estimate of the wait before an agent answers, in seconds, where it gives one. */
+  readonly estimatedWaitSeconds?: number
+}
+
 /** A chat running at the provider, as its adapter drives it. */
 export interface RemoteChat {
   /**
@@ -69,7 +97,16 @@ export interface ChatProviderService {
    * exists the adapter adds a finalizer that ends it: so a start that fails or is interrupted half-way, like a
    * closed scope, never leaves a chat open at the provider. (The session still calls `end` explicitly first.)
    */
-  readonly start: (request: StartRequest, emit: Emit) => Effect.Effect<RemoteChat, ChatError, Scope.Scope>
+  readonly start: (
+    request: StartRequest,
+    emit: Emit,
+    health: Health
+  ) => Effect.Effect<RemoteChat, ChatError, Scope.Scope>
+  /**
+   * Asks the provider whether an agent can take a chat now, for the settings' routing or `routing` (a Salesforce
+   * button id, a LivePerson skill). Present where `capabilities.availability`. Read-only: no chat is created.
+   */
+  readonly availability?: (routing?: string) => Effect.Effect<Availability, ChatError>
 }
 
 export class ChatProvider extends Context.Tag("@switchboard/core/ChatProvider")<ChatProvider, ChatProviderService>() {}

@@ -56,6 +56,45 @@ export const untilDeadline = (policy: RetryPolicy | undefined): RetryPolicy => {
   return send
 }
 const sendDefault: RetryPolicy = { maxRetries: Number.MAX_SAFE_INTEGER }
+
+/**
+ * The policy bounded by a session's give-up budget (`SessionOptions.giveUpAfter`): no retry starts past it. The
+ * policy itself when its deadline is already within the budget; made once per policy and budget.
+ */
+export const withinBudget = (policy: RetryPolicy | undefined, budgetMs: number): RetryPolicy | undefined => {
+  const deadline = Duration.toMillis(policy?.deadline ?? defaultRetryPolicy.deadline)
+  if (budgetMs >= deadline) return policy
+  const key = policy ?? noPolicy
+  let byBudget = budgeted.get(key)
+  if (byBudget === undefined) {
+    byBudget = new Map()
+    budgeted.set(key, byBudget)
+  }
+  let bounded = byBudget.get(budgetMs)
+  if (bounded === undefined) {
+    bounded = { ...policy, deadline: Duration.millis(budgetMs) }
+    byBudget.set(budgetMs, bounded)
+  }
+  return bounded
+}
+const noPolicy: RetryPolicy = {}
+
+/**
+ * The policy of the request that ends a chat: a few quick retries, within 4 s. Ending runs when the visitor leaves
+ * or the session gave up on an unreachable provider; it must not hold a process (or its connection pool) open for
+ * the whole retry deadline. Made once per policy.
+ */
+export const forEnding = (policy: RetryPolicy | undefined): RetryPolicy => {
+  const key = policy ?? noPolicy
+  let ending = endPolicies.get(key)
+  if (ending === undefined) {
+    ending = { ...policy, maxRetries: 4, deadline: "4 seconds" }
+    endPolicies.set(key, ending)
+  }
+  return ending
+}
+const endPolicies = new WeakMap<RetryPolicy, RetryPolicy>()
+const budgeted = new WeakMap<RetryPolicy, Map<number, RetryPolicy>>()
 const sendPolicies = new WeakMap<RetryPolicy, RetryPolicy>()
 
 const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>()

@@ -12,13 +12,26 @@
  * })).pipe(Effect.provide(LiveChat.layer({ baseUrl, licenceId })))
  * ```
  */
-import { Deferred, type Duration, Effect, Exit, type Fiber, FiberId, Scope, type Stream, SubscriptionRef } from "effect"
+import {
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  type Fiber,
+  FiberId,
+  Scope,
+  type Stream,
+  SubscriptionRef
+} from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { Agent, ChatEvent, ChatEventOf } from "./ChatEvent.ts"
 import {
+  type Availability,
   ChatProvider,
   type ChatProviderService,
   type Emit,
+  type Health,
   type RemoteChat,
   type StartRequest
 } from "./ChatProvider.ts"
@@ -35,7 +48,15 @@ export interface ChatState {
   readonly position?: number
   readonly estimatedWaitSeconds?: number
   readonly ended?: ChatEventOf<"ended">
+  /**
+   * Present while the provider cannot be reached (from `connection-lost` to `connection-restored` or `ended`): the
+   * failed attempts so far, since when, when the next one starts and when the session gives up (ms since the epoch).
+   */
+  readonly connection?: ConnectionLost
 }
+
+/** The provider cannot be reached: the last `connection-lost` event, as `ChatState.connection` holds it. */
+export type ConnectionLost = Omit<ChatEventOf<"connection-lost">, "type">
 
 export interface SessionOptions {
   /** Fewest time between two typing requests; default 2 s. */
@@ -46,6 +67,13 @@ export interface SessionOptions {
   readonly endTimeout?: Duration.DurationInput
   /** Longest visitor message accepted, in characters; default 10,000. */
   readonly maxMessageLength?: number
+  /**
+   * The give-up budget: how long the provider may stay unreachable (polls and sends getting no usable answer) before
+   * the session gives up: `ended` with reason "error", and an end request to the provider. Counted from the first
+   * failure of an outage; every poller and the sender honour it. Default 60 s. A provider may force an earlier end:
+   * LiveChat closes a chat not polled for about 30 s, Salesforce and LivePerson expire a session at their timeout.
+   */
+  readonly giveUpAfter?: Duration.DurationInput
 }
 
 export interface ChatSession {
@@ -82,23 +110,38 @@ export interface ChatSession {
 const reduce = (state: ChatState, event: ChatEvent): ChatState => {
   switch (event.type) {
     case "queued":
-      if (event.position === undefined && event.estimatedWaitSeconds === undefined) return queued
-      return {
+      if (event.position === undefined && event.estimatedWaitSeconds === undefined && state.connection === undefined)
+        return queued
+      return withConnection(state, {
         status: "queued",
         ...(event.position === undefined ? {} : { position: event.position }),
         ...(event.estimatedWaitSeconds === undefined ? {} : { estimatedWaitSeconds: event.estimatedWaitSeconds })
-      }
+      })
     case "connected":
     case "transferred":
-      return { status: "connected", agent: event.agent }
+      return withConnection(state, { status: "connected", agent: event.agent })
     case "agent-left":
-      return { status: state.status }
-    case "ended":
-      return { ...state, status: "ended", ended: event }
+      return withConnection(state, { status: state.status })
+    case "connection-lost": {
+      const { type: _, ...connection } = event
+      return { ...state, connection }
+    }
+    case "connection-restored": {
+      const { connection: _, ...rest } = state
+      return rest
+    }
+    case "ended": {
+      const { connection: _, ...rest } = state
+      return { ...rest, status: "ended", ended: event }
+    }
     default:
       return state
   }
 }
+
+/** A state that keeps the outage under way, if any. */
+const withConnection = (previous: ChatState, next: ChatState): ChatState =>
+  previous.connection === undefined ? next : { ...next, connection: previous.connection }
 
 interface Pending {
   readonly id: string
@@ -116,7 +159,7 @@ const queued: ChatState = { status: "queued" }
  * kept between events is plain fields. The operations are getters returning functions bound to the session, so
  * `const { send } = chat` works as it would on a plain object.
  */
-class SessionImpl implements ChatSession {
+class SessionImpl implements ChatSession, Health {
   readonly #port: ChatProviderService
   readonly #request: StartRequest
   readonly #options: SessionOptions
@@ -144,6 +187,11 @@ class SessionImpl implements ChatSession {
   #startExit: Exit.Exit<void, ChatError> | undefined
   #startDone: Gate | undefined
   #endOutcome: Deferred.Deferred<void> | undefined
+  /** The give-up budget, in ms. */
+  readonly giveUpAfter: number
+  /** The outage under way: when its first failure was seen (undefined while the provider answers). */
+  #lostSince: number | undefined
+  #failedAttempts = 0
 
   constructor(
     port: ChatProviderService,
@@ -157,6 +205,7 @@ class SessionImpl implements ChatSession {
     this.#options = options
     this.#scope = scope
     this.#workers = workers
+    this.giveUpAfter = Duration.toMillis(options.giveUpAfter ?? defaultGiveUpAfter)
   }
 
   get provider(): ProviderName {
@@ -203,6 +252,49 @@ class SessionImpl implements ChatSession {
     return event.type === "ended" && event.reason === "error" && this.#remote !== undefined
       ? Effect.zipRight(state, Effect.asVoid(Effect.forkIn(Effect.uninterruptible(this.end), this.#scope)))
       : state
+  }
+
+  // ---- connection health (what the adapter's pollers report) -------------------------------------------------------
+
+  unreachable(detail: string, retryIn: number): Effect.Effect<number | undefined> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (this.#ended) return Effect.succeed(undefined)
+      const since = this.#lostSince ?? now
+      this.#lostSince = since
+      this.#failedAttempts += 1
+      const giveUpAt = since + this.giveUpAfter
+      if (now >= giveUpAt) {
+        const lasted = Math.round((now - since) / 1000)
+        const attempts = this.#failedAttempts
+        return Effect.as(
+          this.#emit({
+            type: "ended",
+            by: "provider",
+            reason: "error",
+            detail: `${this.provider} could not be reached for ${lasted} s, ${attempts} attempts (${detail})`
+          }),
+          undefined
+        )
+      }
+      // The last try starts when the budget runs out: its failure is what ends the chat.
+      const pause = Math.max(0, Math.min(retryIn, giveUpAt - now))
+      const attempt = this.#failedAttempts
+      return Effect.as(
+        this.#emit({ type: "connection-lost", attempt, since, retryAt: now + pause, giveUpAt, detail }),
+        pause
+      )
+    })
+  }
+
+  reachable(): Effect.Effect<void> {
+    if (this.#lostSince === undefined) return Effect.void
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const since = this.#lostSince
+      if (since === undefined) return Effect.void
+      this.#lostSince = undefined
+      this.#failedAttempts = 0
+      return this.#emit({ type: "connection-restored", downForMs: now - since })
+    })
   }
 
   #closed(operation: string): ChatClosed {
@@ -264,7 +356,7 @@ class SessionImpl implements ChatSession {
     return Effect.gen(function* () {
       if (self.#ended || self.#closing) return yield* self.#closed("start")
       yield* self.#setState({ ...self.#current, status: "starting" })
-      const chat = yield* self.#port.start(self.#request, self.#emitter).pipe(Scope.extend(self.#workers))
+      const chat = yield* self.#port.start(self.#request, self.#emitter, self).pipe(Scope.extend(self.#workers))
       self.#remote = chat
       if (self.#outbox !== undefined && self.#outbox.length > 0) yield* self.#startDelivery()
       const first = self.#request.firstMessage?.trim()
@@ -470,6 +562,7 @@ class SessionImpl implements ChatSession {
 }
 
 const defaults: SessionOptions = {}
+const defaultGiveUpAfter = Duration.seconds(60)
 
 /** The session's finalizer (made out here, so that it keeps the session alone). */
 const endOf = (session: ChatSession) => () => session.end
@@ -498,3 +591,21 @@ export const open = (
   options?: SessionOptions
 ): Effect.Effect<ChatSession, ChatError, ChatProvider | Scope.Scope> =>
   make(request, options).pipe(Effect.tap((session) => session.start))
+
+/**
+ * Whether an agent can take a chat now, and the wait estimate where the provider gives one, asked of the provider
+ * without starting a chat (where `capabilities.availability`: Salesforce `Visitor/Availability`, LivePerson
+ * `chat/availability` and `chat/estimatedWaitTime`). `routing` asks about another button or skill than the
+ * settings'. Fails with `InvalidInput` where the provider has no such call (LiveChat's visitor API v2).
+ */
+export const availability = (routing?: string): Effect.Effect<Availability, ChatError, ChatProvider> =>
+  Effect.flatMap(ChatProvider, (port) =>
+    port.availability === undefined
+      ? Effect.fail(
+          new InvalidInput({
+            field: "availability",
+            problem: `${port.name} has no availability call (see capabilities.availability)`
+          })
+        )
+      : port.availability(routing)
+  ).pipe(Effect.withSpan("Session.availability", { captureStackTrace: false }))

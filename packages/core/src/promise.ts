@@ -15,7 +15,7 @@
 import { Cause, Effect, Exit, type Layer, ManagedRuntime, Redacted, Scope, Stream, SubscriptionRef } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
 import type { ChatEvent } from "./ChatEvent.ts"
-import type { ChatProvider, StartRequest } from "./ChatProvider.ts"
+import type { Availability, ChatProvider, StartRequest } from "./ChatProvider.ts"
 import { ChatClosed, type ChatError, type InvalidConfiguration, type ProviderName } from "./Errors.ts"
 import * as LiveChat from "./providers/LiveChat.ts"
 import * as LivePerson from "./providers/LivePerson.ts"
@@ -24,12 +24,12 @@ import * as Session from "./Session.ts"
 
 export type { Capabilities } from "./Capabilities.ts"
 export type { ChatEvent, ChatEventOf, ChatEventType } from "./ChatEvent.ts"
-export type { StartRequest } from "./ChatProvider.ts"
+export type { Availability, StartRequest } from "./ChatProvider.ts"
 export * from "./Errors.ts"
-export type { ChatState, SessionOptions, Status } from "./Session.ts"
+export type { ChatState, ConnectionLost, SessionOptions, Status } from "./Session.ts"
 
 interface Common extends StartRequest {
-  /** Session tuning (typing debounce, end timeout, message size). */
+  /** Session tuning (typing debounce, end timeout, message size, give-up budget). */
   readonly session?: Session.SessionOptions
 }
 
@@ -43,16 +43,30 @@ export type OpenChatOptions =
   | ({ readonly provider: "liveperson" } & LivePersonOptions & Common)
   | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings & Common)
 
-/** A running chat. `await using` (or `end()`) ends it at the provider. */
+/** The settings of one provider, as `openChat` takes them (without the visitor's start request). */
+export type ProviderOptions =
+  | ({ readonly provider: "salesforce" } & Salesforce.SalesforceSettings)
+  | ({ readonly provider: "liveperson" } & LivePersonOptions)
+  | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings)
+
+/**
+ * A running chat: every operation of the Effect API's `ChatSession`, as promises. `await using` (or `end()`) ends it
+ * at the provider. Operations reject with the typed `ChatError` itself (an `Error` with a `_tag`).
+ */
 export interface Chat extends AsyncDisposable {
   readonly provider: ProviderName
   readonly capabilities: Capabilities
+  /**
+   * The chat's start: `openChat` has already made it, so this resolves at once (it is here for parity with the
+   * Effect session's `start`, and is idempotent).
+   */
+  start(): Promise<void>
   /**
    * Every event from the start of the chat. Each `for await` loop sees the whole history, then live events, and
    * finishes after `ended`. Leaving a loop early (break, return, throw) ends that loop only, never the chat.
    */
   readonly events: AsyncIterable<ChatEvent>
-  /** The state as of the latest event. */
+  /** The state as of the latest event (`state.connection` while the provider cannot be reached). */
   readonly state: Session.ChatState
   /** Resolves once the provider accepted the message; rejects with a `ChatError` (an `Error` with a `_tag`). */
   send(text: string): Promise<void>
@@ -60,9 +74,20 @@ export interface Chat extends AsyncDisposable {
   typing(on: boolean): Promise<void>
   /** Ends the chat at the provider; idempotent, never rejects. */
   end(): Promise<void>
+  /**
+   * Shows the agent the visitor's unsent draft, where `capabilities.sneakPeek` (Salesforce); waits for an agent.
+   * Rejects with `InvalidInput` where the provider has none. Throttle it as you would typing.
+   */
+  sneakPeek(draft: string): Promise<void>
+  /** Sends a custom event to the agent's console, where `capabilities.customEvents` (Salesforce). */
+  customEvent(type: string, data: string): Promise<void>
+  /** Emails the transcript to the visitor, where `capabilities.transcriptByEmail` (LivePerson). */
+  requestTranscript(email: string): Promise<void>
+  /** Poll requests per minute over the last minute. */
+  pollRate(): Promise<number>
 }
 
-const layerFor = (options: OpenChatOptions): Layer.Layer<ChatProvider, InvalidConfiguration> => {
+const layerFor = (options: ProviderOptions): Layer.Layer<ChatProvider, InvalidConfiguration> => {
   switch (options.provider) {
     case "salesforce":
       return Salesforce.layer(options)
@@ -127,20 +152,39 @@ export const openChat = async (options: OpenChatOptions): Promise<Chat> => {
     })()
     return ending
   }
-  const run = <A>(effect: Effect.Effect<A, ChatError>) =>
+  const run = <A>(effect: Effect.Effect<A, ChatError>, operation: string) =>
     ending === undefined
       ? runtime.runPromiseExit(effect).then(settle)
-      : Promise.reject(new ChatClosed({ provider: session.provider, operation: "send" }))
+      : Promise.reject(new ChatClosed({ provider: session.provider, operation }))
   return {
     provider: session.provider,
     capabilities: session.capabilities,
+    start: () => run(session.start, "start"),
     events: { [Symbol.asyncIterator]: () => Stream.toAsyncIterableRuntime(session.events, rt)[Symbol.asyncIterator]() },
     get state() {
       return state
     },
-    send: (text) => run(session.send(text)),
-    typing: (on) => (ending === undefined ? run(session.typing(on)) : Promise.resolve()),
+    send: (text) => run(session.send(text), "send"),
+    typing: (on) => (ending === undefined ? run(session.typing(on), "typing") : Promise.resolve()),
     end,
+    sneakPeek: (draft) => run(session.sneakPeek(draft), "sneakPeek"),
+    customEvent: (type, data) => run(session.customEvent(type, data), "customEvent"),
+    requestTranscript: (email) => run(session.requestTranscript(email), "requestTranscript"),
+    pollRate: () => (ending === undefined ? runtime.runPromise(session.pollRate) : Promise.resolve(0)),
     [Symbol.asyncDispose]: end
+  }
+}
+
+/**
+ * Whether an agent can take a chat now, and the wait estimate where the provider gives one, without starting a chat
+ * (where `capabilities.availability`: Salesforce and LivePerson). `routing` asks about another button or skill
+ * than the settings'. Rejects with `InvalidInput` for LiveChat, whose visitor API v2 has no such call.
+ */
+export const availability = async (options: ProviderOptions & { readonly routing?: string }): Promise<Availability> => {
+  const runtime = ManagedRuntime.make(layerFor(options))
+  try {
+    return await runtime.runPromiseExit(Session.availability(options.routing)).then(settle)
+  } finally {
+    await runtime.dispose()
   }
 }

@@ -32,6 +32,8 @@ export interface RendererOptions {
   readonly style: Style
   readonly screen: Screen
   readonly capabilities: Capabilities.Capabilities
+  /** The provider's name as people know it ("Salesforce"), for "reconnecting to …". */
+  readonly provider: string
   /** For `--json`: writes one line of standard output. */
   readonly writeJson?: (line: string) => void
   readonly now?: () => number
@@ -75,6 +77,8 @@ export const makeRenderer = (options: RendererOptions): Renderer => {
   let typing = false
   let ended: Ended | undefined
   let lastQueueLine: string | undefined
+  /** The provider cannot be reached: the last `connection-lost` (until `connection-restored` or `ended`). */
+  let lost: ChatEvent.ChatEventOf<"connection-lost"> | undefined
   let frame = 0
   let spinner: ReturnType<typeof setInterval> | undefined
   const pending: Array<string> = []
@@ -91,11 +95,21 @@ export const makeRenderer = (options: RendererOptions): Renderer => {
     return parts.join(` ${symbols.bullet} `)
   }
 
+  /** "Reconnecting to Salesforce… next try in 4 s", counting down while the spinner runs. */
+  const reconnectingText = (event: ChatEvent.ChatEventOf<"connection-lost">) => {
+    const wait = Math.max(0, Math.ceil((event.retryAt - now()) / 1000))
+    return `Reconnecting to ${options.provider}… ${wait > 0 ? `next try in ${wait} s` : "trying now"} ${symbols.bullet} attempt ${event.attempt}`
+  }
+
   const refreshStatus = () => {
     if (mode !== "terminal") return
     if (ended !== undefined) {
       stopSpinner()
       screen.status(undefined)
+    } else if (lost !== undefined && !closing) {
+      screen.status(
+        `${style.yellow(spinnerFrames[frame % spinnerFrames.length] ?? "")} ${style.yellow(reconnectingText(lost))}`
+      )
     } else if (closing) {
       stopSpinner()
       screen.status(style.dim("Ending the chat at the provider… (Ctrl-C quits at once)"))
@@ -183,8 +197,35 @@ export const makeRenderer = (options: RendererOptions): Renderer => {
       case "discontinuity":
         print(now(), style.yellow(`${symbols.warn} Some events may have been missed (${event.reason})`))
         break
+      case "connection-lost": {
+        const first = lost === undefined
+        lost = event
+        if (first) {
+          const until = clockSeconds(event.giveUpAt)
+          print(
+            now(),
+            style.yellow(
+              `${symbols.warn} ${options.provider} cannot be reached (${event.detail}); retrying until ${until}`
+            )
+          )
+        }
+        if (mode === "terminal") startSpinner()
+        else print(now(), style.dim(reconnectingText(event)))
+        break
+      }
+      case "connection-restored":
+        lost = undefined
+        print(
+          now(),
+          style.green(
+            `${symbols.ok} Reconnected to ${options.provider} after ${duration(Math.max(1, Math.round(event.downForMs / 1000)))}`
+          )
+        )
+        if (queue === undefined || agent !== undefined) stopSpinner()
+        break
       case "ended": {
         ended = event
+        lost = undefined
         stopSpinner()
         const ok = event.reason === "visitor" || event.reason === "agent"
         const text = endedText(event, agent)

@@ -278,11 +278,16 @@ export const runChat = (options: ChatOptions): Effect.Effect<void, CliFailure, n
         (options.mode === "json" ? silentScreen : lineScreen((text) => void process.stdout.write(`${text}\n`)))
       header(options, back, style, screen)
 
-      const session = yield* Session.make(options.request, { endTimeout: "4 seconds" }).pipe(Effect.provide(context))
+      // --give-up-after is the session's give-up budget: polls and sends alike stop trying after it.
+      const budget = options.tuning.giveUpAfter === undefined ? {} : { giveUpAfter: options.tuning.giveUpAfter }
+      const session = yield* Session.make(options.request, { endTimeout: "4 seconds", ...budget }).pipe(
+        Effect.provide(context)
+      )
       const renderer = makeRenderer({
         mode: options.mode,
         style,
         screen,
+        provider: titles[back.remote.provider],
         capabilities: session.capabilities,
         writeJson: (line) => void process.stdout.write(`${line}\n`)
       })

@@ -44,6 +44,13 @@ interface State {
   readonly newsAt: number
 }
 
+/**
+ * The pause after the `failures`-th failed poll in a row (before the outcome's ceiling): 500 ms doubling up to the
+ * normal pause, or `Retry-After` when longer. Adapters use it to tell the session when the next try is.
+ */
+export const failedPause = (failures: number, retryAfter: number, normal: number): number =>
+  Math.max(Math.min(250 * 2 ** Math.min(failures, 6), normal), retryAfter)
+
 /** The schedule's output is the pause it chose, in ms. */
 export const cadence = (pauses: Cadence): Schedule.Schedule<number, PollOutcome> =>
   Schedule.makeWithState<State | undefined, PollOutcome, number>(undefined, (now, outcome, previous) => {
@@ -70,7 +77,7 @@ export const cadence = (pauses: Cadence): Schedule.Schedule<number, PollOutcome>
             : pauses.idle
     } else {
       next = { ...state, failures: state.failures + 1 }
-      pause = Math.max(Math.min(250 * 2 ** Math.min(next.failures, 6), pauses.normal), outcome.retryAfter)
+      pause = failedPause(next.failures, outcome.retryAfter, pauses.normal)
     }
     pause = Math.min(pause, outcome.ceiling)
     return Effect.succeed([next, pause, ScheduleDecision.continueWith(ScheduleInterval.after(now + pause))] as const)

@@ -91,6 +91,16 @@ const codeOf = (cause: unknown): string => {
   return "UNKNOWN"
 }
 
+/**
+ * A failed request in a few words, for `connection-lost` and error details: the malformed answer's description,
+ * the HTTP status or the network's code. Never a secret (no headers, no bodies). A `ProtocolError` gives its detail.
+ */
+export const describeFailure = (failure: CallFailure | { readonly _tag: "ProtocolError"; readonly detail: string }) => {
+  if (failure._tag === "ProtocolError") return failure.detail
+  if (failure.malformed !== undefined) return failure.malformed
+  return failure.status === undefined ? (failure.code ?? "no answer") : `HTTP ${failure.status}`
+}
+
 export interface Answer<A> {
   readonly data: A | undefined
   readonly response: { readonly status: number; readonly headers: { get(name: string): string | null } }

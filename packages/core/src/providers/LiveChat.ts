@@ -12,7 +12,7 @@ import { createLiveChatClient } from "@switchboard/client-livechat"
 import { Clock, Config, Duration, Effect, Layer, Metric, Option, Random, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
 import type { ChatEvent } from "../ChatEvent.ts"
-import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
+import { ChatProvider, type ChatProviderService, type Emit, type Health, type StartRequest } from "../ChatProvider.ts"
 import {
   type ChatError,
   ChatRequestRejected,
@@ -156,6 +156,7 @@ export const make = (
       keepAlive,
       giveUpAfter: keepAlive - pauses.normal,
       ceiling,
+      normal: pauses.normal,
       quiet: Effect.succeed({ _tag: "Answered", news: false, agentActive: false, ceiling }),
       clock: yield* Effect.clock,
       refused
@@ -163,7 +164,8 @@ export const make = (
 
     const start = Effect.fn("LiveChat.start", { captureStackTrace: false })(function* (
       request: StartRequest,
-      emit: Emit
+      emit: Emit,
+      health: Health
     ) {
       const visitor_id =
         request.visitorId ??
@@ -212,7 +214,7 @@ export const make = (
       if (started.right.banned === true) {
         return yield* new ChatRequestRejected({ provider, reason: "the visitor is banned" })
       }
-      const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, welcome, emit)
+      const chat = new LiveChatChat(shared, visitor_id, started.right.secured_session_id, welcome, emit, health)
       // One finalizer stops the polling and ends the chat (not Effect.addFinalizer: see Session.make).
       yield* Scope.addFinalizerExit(yield* Effect.scope, closeOf(chat))
       yield* emit(queued)

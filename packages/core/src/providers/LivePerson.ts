@@ -20,7 +20,14 @@ import {
 } from "@switchboard/client-liveperson"
 import { Config, Duration, Effect, Either, Exit, Layer, Metric, Option, Redacted, Scope } from "effect"
 import { capabilities } from "../Capabilities.ts"
-import { ChatProvider, type ChatProviderService, type Emit, type StartRequest } from "../ChatProvider.ts"
+import {
+  type Availability,
+  ChatProvider,
+  type ChatProviderService,
+  type Emit,
+  type Health,
+  type StartRequest
+} from "../ChatProvider.ts"
 import {
   ChatClosed,
   type ChatError,
@@ -36,7 +43,7 @@ import * as PollScheduler from "../internal/pollScheduler.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { scopedTransport } from "../internal/transport.ts"
 import { ambiguousStarts, providerTags } from "../Metrics.ts"
-import { type RetryPolicy, retryTransient, transientSchedule } from "../Retry.ts"
+import { type RetryPolicy, retryTransient, transientSchedule, withinBudget } from "../Retry.ts"
 import { type Cadence, type ChatPath, ceilingFor, Ender, runChat, scheduleFor } from "./liveperson/chat.ts"
 import { errorMessage, provider } from "./liveperson/errors.ts"
 import { decodeAvailability, decodeWaitTime } from "./liveperson/wire.ts"
@@ -311,7 +318,8 @@ export const make = (
 
     const starting = Effect.fn("LivePerson.start", { captureStackTrace: false })(function* (
       request: StartRequest,
-      emit: Emit
+      emit: Emit,
+      health: Health
     ) {
       const skill = request.routing?.trim() || settings.skill
       const [available, wait] = yield* Effect.all([availability(skill), estimate(skill)], { concurrency: 2 })
@@ -366,8 +374,9 @@ export const make = (
           path,
           ender: ender as Ender,
           emit,
+          health,
           cadence,
-          retry: settings.retry,
+          retry: withinBudget(settings.retry, health.giveUpAfter),
           scrub,
           polls,
           schedule
@@ -382,9 +391,30 @@ export const make = (
     })
 
     // Every request of a start (availability, chat request, visitor name) counts as one start in flight.
-    const start = (request: StartRequest, emit: Emit) => permits.withPermit(starting(request, emit))
+    const start = (request: StartRequest, emit: Emit, health: Health) =>
+      permits.withPermit(starting(request, emit, health))
 
-    return ChatProvider.of({ name: provider, capabilities: capabilities.liveperson, start })
+    /** Availability and the estimated wait of the skill, asked side by side (the same calls a start makes first). */
+    const availabilityNow = (routing?: string) => {
+      const skill = routing?.trim() || settings.skill
+      return Effect.all([availability(skill), estimate(skill)], { concurrency: 2 }).pipe(
+        Effect.map(
+          ([available, wait]): Availability =>
+            Option.match(wait, {
+              onNone: () => ({ available }),
+              onSome: (estimatedWaitSeconds) => ({ available, estimatedWaitSeconds })
+            })
+        ),
+        Effect.withSpan("LivePerson.availability", { captureStackTrace: false })
+      )
+    }
+
+    return ChatProvider.of({
+      name: provider,
+      capabilities: capabilities.liveperson,
+      start,
+      availability: availabilityNow
+    })
   })
 
 /** The adapter as a layer; its connection pool closes with the layer. */

@@ -24,9 +24,11 @@ import { Config, Deferred, type Duration, Effect, Either, Fiber, Layer, Option, 
 import type { Agent } from "undici"
 import { capabilities } from "../Capabilities.ts"
 import {
+  type Availability,
   ChatProvider,
   type ChatProviderService,
   type Emit,
+  type Health,
   type RemoteChat,
   type StartRequest
 } from "../ChatProvider.ts"
@@ -42,10 +44,10 @@ import { type CallFailure, call } from "../internal/call.ts"
 import type { Permits } from "../internal/gate.ts"
 import { checkLimits, startPermits } from "../internal/starts.ts"
 import { guardTransport, makePool, scopedTransport, transportOptions } from "../internal/transport.ts"
-import { type RetryPolicy, retryTransient, untilDeadline } from "../Retry.ts"
+import { type RetryPolicy, retryTransient, untilDeadline, withinBudget } from "../Retry.ts"
 import { type Chat, type ChatDeps, makeChat, provider, unavailable } from "./salesforce/chat.ts"
 import { poller } from "./salesforce/poller.ts"
-import { decodeSessionId } from "./salesforce/wire.ts"
+import { decodeAvailability, decodeSessionId, waitSeconds } from "./salesforce/wire.ts"
 
 export interface SalesforceSettings {
   /** The org's Chat API endpoint, ending in `/chat/rest` (Setup → Chat Settings), e.g. `https://d.la2-c1-ia7.salesforceliveagent.com/chat/rest`. */
@@ -320,7 +322,8 @@ export const make = (
 
     const start = Effect.fn("Salesforce.start", { captureStackTrace: false })(function* (
       request: StartRequest,
-      emit: Emit
+      emit: Emit,
+      health: Health
     ) {
       const buttonId = request.routing ?? settings.buttonId
       if (!salesforceId.test(buttonId)) {
@@ -349,8 +352,9 @@ export const make = (
         commands,
         polls: pollClient(clientPollTimeout),
         pollTimeoutMillis: settings.fetch === undefined ? undefined : clientPollTimeout * 1000,
-        retry: settings.retry,
-        emit
+        retry: withinBudget(settings.retry, health.giveUpAfter),
+        emit,
+        health
       }
       const chat = makeChat(deps, SalesforceSession.fromSessionId(created.right))
       const init: ChasitorInit = {
@@ -370,7 +374,47 @@ export const make = (
       return yield* begin(deps, chat, init, permits).pipe(Effect.onError(() => release(chat)))
     })
 
-    return ChatProvider.of({ name: provider, capabilities: capabilities.salesforce, start })
+    /**
+     * `Visitor/Availability` for the button (the settings' or `routing`), with its wait estimate (API 47+). A 503
+     * here is the load balancer asking for another host: retried like any transient failure.
+     */
+    const availability = (routing?: string) =>
+      Effect.gen(function* () {
+        const buttonId = routing ?? settings.buttonId
+        if (!salesforceId.test(buttonId)) {
+          return yield* new InvalidConfiguration({
+            provider,
+            field: "routing",
+            problem: "must be a Salesforce button id"
+          })
+        }
+        const answer = yield* retryTransient(
+          provider,
+          "Availability",
+          call("Availability", () =>
+            commands.GET("/Visitor/Availability", {
+              params: {
+                query: {
+                  org_id: settings.orgId,
+                  deployment_id: settings.deploymentId,
+                  "Availability.ids": [buttonId],
+                  ...(Number(apiVersion) >= 47 ? { "Availability.needEstimatedWaitTime": 1 as const } : {})
+                }
+              }
+            })
+          ),
+          settings.retry
+        ).pipe(Effect.mapError(refusedSession))
+        const decoded = decodeAvailability(answer.data)
+        if (Either.isLeft(decoded)) {
+          return yield* new ProtocolError({ provider, operation: "Availability", detail: decoded.left })
+        }
+        const result = decoded.right.results.find((found) => found.id === buttonId) ?? decoded.right.results[0]
+        // `isAvailable` absent means not available (reference §1.5.4).
+        return { available: result?.isAvailable === true, ...waitSeconds(result?.estimatedWaitTime) } as Availability
+      }).pipe(Effect.withSpan("Salesforce.availability", { captureStackTrace: false }))
+
+    return ChatProvider.of({ name: provider, capabilities: capabilities.salesforce, start, availability })
   })
 
 /** The adapter as a layer; its connection pools close with the layer. */

@@ -9,13 +9,13 @@
 import type { LiveChatClient } from "@switchboard/client-livechat"
 import { type Clock, Duration, Effect, Option, type Schedule } from "effect"
 import type { ChatEvent } from "../../ChatEvent.ts"
-import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
+import type { Emit, Health, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
 import type { ChatError, ProtocolError, ProviderUnavailable } from "../../Errors.ts"
-import { over, type PollOutcome } from "../../internal/cadence.ts"
-import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
+import { failedPause, over, type PollOutcome } from "../../internal/cadence.ts"
+import { type Answer, answered, CallFailure, call, describeFailure, unanswered } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
 import type { AnswerSink, Polling, PollScheduler, RequestPollable } from "../../internal/pollScheduler.ts"
-import { type RetryPolicy, retryTransient, untilDeadline } from "../../Retry.ts"
+import { forEnding, type RetryPolicy, retryTransient, untilDeadline, withinBudget } from "../../Retry.ts"
 import { decodeKnown, type PollTarget, pendingOf, type RawEvent, readPending, requestPending } from "./wire.ts"
 
 const provider = "livechat" as const
@@ -38,6 +38,8 @@ export interface LiveChatShared {
   /** The outcome of a poll that found nothing new (its ceiling is the adapter's), made once. */
   readonly quiet: Effect.Effect<PollOutcome>
   readonly ceiling: number
+  /** The pause between polls of an ordinary chat (the backoff after failures tops out there). */
+  readonly normal: number
   readonly clock: Clock.Clock
   /** Maps a failure that retries cannot fix to the error a person can act on. */
   readonly refused: (failure: CallFailure | ProviderUnavailable) => ChatError
@@ -64,6 +66,7 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   readonly visitorId: string
   readonly #shared: LiveChatShared
   readonly #emit: Emit
+  readonly #health: Health
   /** The secured_session_id: a private field, so it is in no log, inspection or serialization of the chat. */
   readonly #secret: string
   readonly #rate = new PollRate(provider)
@@ -77,12 +80,22 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
   /** The chat is over at the provider (closed by either side): no more polls, no close request. */
   #closedAtProvider = false
   #lastSuccess: number
+  /** Failed polls in a row. */
+  #failures = 0
   /** The welcome message, until the first page showed whether LiveChat echoes it (see `#apply`). */
   #welcome: string | undefined
   #polling: Polling | undefined = undefined
 
-  constructor(shared: LiveChatShared, visitorId: string, securedSessionId: string, welcome: string, emit: Emit) {
+  constructor(
+    shared: LiveChatShared,
+    visitorId: string,
+    securedSessionId: string,
+    welcome: string,
+    emit: Emit,
+    health: Health
+  ) {
     this.#shared = shared
+    this.#health = health
     this.#welcome = welcome
     this.visitorId = visitorId
     this.#secret = securedSessionId
@@ -165,6 +178,10 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
 
   #answered(events: ReadonlyArray<RawEvent>): Effect.Effect<PollOutcome> {
     this.#lastSuccess = this.#shared.clock.unsafeCurrentTimeMillis()
+    if (this.#failures > 0) {
+      this.#failures = 0
+      return Effect.zipRight(this.#health.reachable(), this.#answered(events))
+    }
     if (events.length === 0) return this.#shared.quiet
     this.#agentActive = false
     const before = this.#cursor // a page of repeated deliveries is no news
@@ -254,8 +271,8 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
     // deadline is too close for a good poll to still keep the chat; then the chat is over for us, and the session
     // closes it at LiveChat.
     const silence = this.#shared.clock.unsafeCurrentTimeMillis() - this.#lastSuccess
+    const why = describeFailure(failure)
     if (silence >= giveUpAfter) {
-      const why = failure._tag === "ProtocolError" ? failure.detail : (failure.malformed ?? "no answer")
       return Effect.as(
         this.#emit({
           type: "ended",
@@ -267,7 +284,14 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
       )
     }
     const retryAfter = failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-    return Effect.succeed({ _tag: "Failed", retryAfter, ceiling } satisfies PollOutcome)
+    this.#failures += 1
+    const pause = Math.min(failedPause(this.#failures, retryAfter, this.#shared.normal), ceiling)
+    // The session hears of it, and may shorten the pause to its give-up budget, or have given up (the chat is over).
+    return Effect.map(this.#health.unreachable(why, pause), (wait) =>
+      wait === undefined
+        ? over
+        : ({ _tag: "Failed", retryAfter, ceiling: Math.min(ceiling, wait) } satisfies PollOutcome)
+    )
   }
 
   #crashed(defect: unknown): Effect.Effect<PollOutcome> {
@@ -305,7 +329,12 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
           return failure.repeatable()
         })
       )
-      return retryTransient(provider, "send_message", attempt, untilDeadline(this.#shared.retry)).pipe(
+      return retryTransient(
+        provider,
+        "send_message",
+        attempt,
+        untilDeadline(withinBudget(this.#shared.retry, this.#health.giveUpAfter))
+      ).pipe(
         Effect.tap(() =>
           Effect.sync(() => {
             this.#delivered = n
@@ -356,7 +385,7 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
         call("close", () =>
           this.#shared.client.POST("/visitors/{visitor_id}/chat/close", { params: this.#path(), body: this.#auth() })
         ).pipe(Effect.mapError((failure) => failure.repeatable())),
-        { ...this.#shared.retry, deadline: "10 seconds" }
+        forEnding(this.#shared.retry)
       ).pipe(
         Effect.catchAll((failure) => Effect.logDebug("LiveChat close failed", failure._tag)),
         Effect.asVoid

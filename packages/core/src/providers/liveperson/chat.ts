@@ -5,13 +5,13 @@
 import { type LivePersonClient, putOverride } from "@switchboard/client-liveperson"
 import { Clock, Duration, Effect, Either, Option, type Schedule, type Scope } from "effect"
 import type { Agent, ChatEvent } from "../../ChatEvent.ts"
-import type { Emit, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
+import type { Emit, Health, OutgoingMessage, RemoteChat } from "../../ChatProvider.ts"
 import { type ChatError, InvalidInput, ProtocolError } from "../../Errors.ts"
-import { cadence as makeCadence, over, type PollOutcome } from "../../internal/cadence.ts"
-import { type CallFailure, call } from "../../internal/call.ts"
+import { failedPause, cadence as makeCadence, over, type PollOutcome } from "../../internal/cadence.ts"
+import { type CallFailure, call, describeFailure } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
 import type { PollScheduler } from "../../internal/pollScheduler.ts"
-import { type RetryPolicy, retryTransient } from "../../Retry.ts"
+import { forEnding, type RetryPolicy, retryTransient } from "../../Retry.ts"
 import { chatError, errorMessage, provider, type Scrub } from "./errors.ts"
 import { makeSender } from "./send.ts"
 import { chatPage, decodeKnown, type Info, isVisitorLine, type Page, type RawEvent } from "./wire.ts"
@@ -77,7 +77,9 @@ export interface ChatOptions {
   readonly path: ChatPath
   readonly ender: Ender
   readonly emit: Emit
+  readonly health: Health
   readonly cadence: Cadence
+  /** The adapter's retry policy, bounded by the session's give-up budget. */
   readonly retry: RetryPolicy | undefined
   readonly scrub: Scrub
   /** The adapter's poll driver, and the cadence its chats are polled on (one Schedule for the adapter). */
@@ -121,6 +123,8 @@ class LivePersonChat implements RemoteChat {
   /** The session is over (the poller emitted `ended`, or the visitor ended the chat): no more polls or sends. */
   #closed = false
   #lastSuccess: number
+  /** Failed polls in a row. */
+  #failures = 0
   #sender: ((message: OutgoingMessage) => Effect.Effect<void, ChatError>) | undefined = undefined
 
   constructor(options: ChatOptions, now: number) {
@@ -298,12 +302,17 @@ class LivePersonChat implements RemoteChat {
     const before = this.#lastId
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       this.#lastSuccess = now
-      return Effect.map(
-        this.#applyPage(page),
-        (): PollOutcome =>
-          this.#closed
-            ? over
-            : { _tag: "Answered", news: this.#lastId !== before, agentActive: false, ceiling: this.#ceiling() }
+      const restored = this.#failures > 0 ? this.#options.health.reachable() : Effect.void
+      this.#failures = 0
+      return Effect.zipRight(
+        restored,
+        Effect.map(
+          this.#applyPage(page),
+          (): PollOutcome =>
+            this.#closed
+              ? over
+              : { _tag: "Answered", news: this.#lastId !== before, agentActive: false, ceiling: this.#ceiling() }
+        )
       )
     })
   }
@@ -328,8 +337,8 @@ class LivePersonChat implements RemoteChat {
       const silence = (yield* Clock.currentTimeMillis) - self.#lastSuccess
       const { chatTimeout, interval } = self.#options.cadence
       const timeout = Math.min(chatTimeout, self.#serverTimeout ?? chatTimeout)
+      const why = describeFailure(failure)
       if (silence >= timeout - Math.min(interval, timeout / 2)) {
-        const why = failure._tag === "ProtocolError" ? failure.detail : (failure.malformed ?? "no answer")
         const detail = `LivePerson gave no usable answer to polls for ${Math.round(silence / 1000)} s (${why})`
         yield* self.#ended({ type: "ended", by: "provider", reason: "error", detail }, false)
         return over
@@ -337,7 +346,17 @@ class LivePersonChat implements RemoteChat {
       // Retry-After is honoured, but never past the point where the chat would time out for want of a request.
       const retryAfter =
         failure._tag === "CallFailure" && failure.retryAfter ? Duration.toMillis(failure.retryAfter) : 0
-      return { _tag: "Failed", retryAfter, ceiling: self.#ceiling() } satisfies PollOutcome
+      self.#failures += 1
+      const ceiling = self.#ceiling()
+      const pause = Math.min(failedPause(self.#failures, retryAfter, interval), ceiling)
+      // The session hears of it, and may shorten the pause to its give-up budget, or have given up (then the chat
+      // is over here: the session ends it at LivePerson).
+      const wait = yield* self.#options.health.unreachable(why, pause)
+      if (wait === undefined) {
+        self.#closed = true
+        return over
+      }
+      return { _tag: "Failed", retryAfter, ceiling: Math.min(ceiling, wait) } satisfies PollOutcome
     })
   }
 
@@ -438,7 +457,7 @@ export const endChat = (
         body: { event: { "@type": "state", state: "ended" } }
       })
     ).pipe(Effect.mapError((failure) => failure.repeatable())),
-    { ...retry, deadline: "10 seconds" }
+    forEnding(retry)
   ).pipe(
     Effect.catchAll((failure) =>
       failure._tag === "CallFailure" && failure.status === 404

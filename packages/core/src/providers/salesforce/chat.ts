@@ -20,7 +20,7 @@ import {
 } from "@switchboard/client-salesforce"
 import { Clock, Deferred, Effect, Either, type Fiber, FiberId, Redacted } from "effect"
 import type { ChatEvent } from "../../ChatEvent.ts"
-import type { Emit } from "../../ChatProvider.ts"
+import type { Emit, Health } from "../../ChatProvider.ts"
 import { ChatClosed, type ChatError, ProtocolError, ProviderUnavailable, SessionExpired } from "../../Errors.ts"
 import { CallFailure, call } from "../../internal/call.ts"
 import { PollRate } from "../../internal/pollRate.ts"
@@ -37,8 +37,10 @@ export interface ChatDeps {
   readonly polls: SalesforceClient
   /** Only with a custom fetch (no dispatcher to abandon a held poll): the poll's bound, in Effect. */
   readonly pollTimeoutMillis: number | undefined
+  /** The adapter's retry policy, bounded by the session's give-up budget. */
   readonly retry: RetryPolicy | undefined
   readonly emit: Emit
+  readonly health: Health
 }
 
 /** How a terminal condition reads as an event (after start) and as an error (before start returned). */

@@ -15,7 +15,7 @@
 import { sessionHeaders } from "@switchboard/client-salesforce"
 import { Cause, Clock, Duration, Effect, Either, Option, Schedule } from "effect"
 import { type ChatError, ChatRequestRejected, NoAgentsAvailable, ProtocolError, SessionExpired } from "../../Errors.ts"
-import { type Answer, answered, CallFailure, call, unanswered } from "../../internal/call.ts"
+import { type Answer, answered, CallFailure, call, describeFailure, unanswered } from "../../internal/call.ts"
 import { LightAbort } from "../../internal/transport.ts"
 import { defaultRetryPolicy, retryTransient } from "../../Retry.ts"
 import { type Chat, type ChatDeps, provider, type Terminal, unavailable } from "./chat.ts"
@@ -279,14 +279,16 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       const pause = backoff(failures, failure._tag === "CallFailure" ? failure.retryAfter : undefined)
       const silence = at - lastAnswer
       if (silence + Duration.toMillis(pause) >= sessionTimeoutMs) {
-        const detail = `no usable answer to polls for ${Math.round(silence / 1000)} s (${failure._tag === "CallFailure" ? (failure.malformed ?? `HTTP ${failure.status ?? failure.code}`) : failure.detail})`
+        const detail = `no usable answer to polls for ${Math.round(silence / 1000)} s (${describeFailure(failure)})`
         yield* chat.terminate(broken(unavailable("Messages", failures, detail)))
         return false
       }
       if (failure._tag === "ProtocolError" || failure.malformed !== undefined) {
         yield* Effect.logWarning("Salesforce answered a poll with something other than a Messages envelope")
       }
-      yield* untilHandover(Effect.sleep(pause))
+      const wait = yield* deps.health.unreachable(describeFailure(failure), Duration.toMillis(pause))
+      if (wait === undefined) return false // the session gave up: it ends the chat
+      yield* untilHandover(Effect.sleep(Duration.millis(wait)))
       return true
     })
 
@@ -334,6 +336,7 @@ export const poller = (deps: ChatDeps, chat: Chat) => {
       }
       lastAnswer = at
       failures = 0
+      yield* deps.health.reachable()
       state.acknowledgedLines = confirming
       if (envelope === undefined) {
         chat.closeRedelivery()

@@ -95,6 +95,40 @@ export const decodeEntry = (raw: unknown): Entry => {
   return Either.isRight(known) ? known.right : { type: "unknown", raw }
 }
 
+const AvailabilityResults = Schema.Struct({
+  results: Schema.Array(
+    Schema.Struct({
+      id: Text,
+      isAvailable: Schema.optional(Schema.Boolean),
+      estimatedWaitTime: Schema.optional(Schema.Number)
+    })
+  )
+})
+const AvailabilityAnswer = Schema.Union(AvailabilityResults, Schema.Struct({ messages: Schema.Array(Schema.Unknown) }))
+const decodeAvailabilityAnswer = Schema.decodeUnknownEither(AvailabilityAnswer)
+const decodeAvailabilityEntry = Schema.decodeUnknownEither(entry("Availability", AvailabilityResults))
+
+export type AvailabilityResults = typeof AvailabilityResults.Type
+
+/**
+ * `Visitor/Availability`'s answer: the results wrapped in the Messages envelope (as servers send it), or bare (as
+ * the documentation's response type reads, reference §1.5.4). Anything else, a `SwitchServer` entry included, is
+ * the reason it is not one, in a few words.
+ */
+export const decodeAvailability = (body: unknown): Either.Either<AvailabilityResults, string> => {
+  const answer = decodeAvailabilityAnswer(body)
+  if (Either.isLeft(answer)) return Either.left("the answer is neither an Availability envelope nor its results")
+  if ("results" in answer.right) return Either.right(answer.right)
+  for (const raw of answer.right.messages) {
+    const found = decodeAvailabilityEntry(raw)
+    if (Either.isRight(found)) return Either.right(found.right.message)
+    if (typeof raw === "object" && raw !== null && (raw as { type?: unknown }).type === "SwitchServer") {
+      return Either.left("Salesforce answered SwitchServer: this host does not serve the org (check baseUrl)")
+    }
+  }
+  return Either.left("the envelope holds no Availability entry")
+}
+
 /** Estimated wait in seconds, when the server knows it (`-1` means unknown). */
 export const waitSeconds = (estimatedWaitTime: number | undefined): { estimatedWaitSeconds?: number } =>
   estimatedWaitTime === undefined || estimatedWaitTime < 0 ? {} : { estimatedWaitSeconds: estimatedWaitTime }
