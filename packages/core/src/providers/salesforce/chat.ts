@@ -93,6 +93,8 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     /** Agent lines shown so far, in transcript order; `serverIndex` counts the server's agent lines delivered. */
     agentLines: [] as Array<string>,
     serverIndex: 0,
+    /** Agent lines shown when the last handover began: lines shown after it came from the new host. */
+    shownAtHandover: 0,
     /** Agent lines shown when `ack` was last set, and those whose ack the server has surely received. */
     linesAtAck: 0,
     acknowledgedLines: 0,
@@ -152,6 +154,7 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
     state.resyncPending = true
     state.redelivery = undefined
     state.visitorTranscript = undefined
+    state.shownAtHandover = state.agentLines.length
     yield* Effect.logDebug(
       `Salesforce handover ${state.epoch}: reconnected, sequence ${decoded.right.resetSequence === true ? "restarted" : "kept"}`
     )
@@ -372,6 +375,11 @@ export const makeChat = (deps: ChatDeps, initial: SalesforceSession) => {
         if (from < agent.length) {
           state.redelivery = { lines: agent.map((line) => line.content ?? ""), from, upTo: common, next: -1 }
         }
+      } else if (common === agent.length && common >= state.shownAtHandover) {
+        // The transcript holds every line shown before the handover; the lines past it came from the new host before
+        // ChasitorSessionData (a server that delivers its backlog first and leaves it out of the snapshot): they
+        // are delivered, not to come again.
+        state.serverIndex = shown.length
       } else if (common < agent.length) {
         yield* discontinuity("Salesforce's transcript after the handover differs from the lines already shown")
         state.agentLines = agent.map((line) => line.content ?? "")
