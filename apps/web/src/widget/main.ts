@@ -7,6 +7,8 @@
 import "./widget.css"
 import { type ChatEvent, type ChatInfo, createRelayClient, RelayError } from "@switchboard/relay/client"
 import { clock, fill, h } from "../dom.ts"
+import { makeReconnecting } from "./reconnecting.ts"
+import { makeShell } from "./shell.ts"
 import { endedText, queueText } from "./text.ts"
 
 type Ended = Extract<ChatEvent, { type: "ended" }>
@@ -14,36 +16,10 @@ type Ended = Extract<ChatEvent, { type: "ended" }>
 const relayUrl = document.querySelector<HTMLMetaElement>('meta[name="switchboard-relay"]')?.content ?? "/api"
 const relay = createRelayClient(relayUrl)
 
-// ---- the skeleton ------------------------------------------------------------------------------------------------
+// ---- the launcher and the chat window ----------------------------------------------------------------------------
 
-const launcher = h(
-  "button",
-  { type: "button", class: "sb-launcher", "aria-expanded": "false", "aria-controls": "sb-panel" },
-  "Chat with us"
-)
-const title = h("h2", { id: "sb-title" }, "Chat with us")
-const minimize = h("button", { type: "button", class: "sb-icon", "aria-label": "Minimize the chat window" }, "–")
-const body = h("div", { class: "sb-body" })
-const panel = h(
-  "section",
-  { id: "sb-panel", class: "sb-panel", role: "dialog", "aria-labelledby": "sb-title", hidden: true },
-  h("header", { class: "sb-header" }, title, minimize),
-  body
-)
-document.body.append(h("div", { class: "sb-widget" }, panel, launcher))
-
-const setOpen = (open: boolean) => {
-  panel.hidden = !open
-  launcher.setAttribute("aria-expanded", String(open))
-  launcher.textContent = open ? "Hide chat" : chat === undefined ? "Chat with us" : "Back to the chat"
-  if (open) (body.querySelector<HTMLElement>("[data-autofocus]") ?? minimize).focus()
-  else launcher.focus()
-}
-launcher.addEventListener("click", () => setOpen(panel.hidden))
-minimize.addEventListener("click", () => setOpen(false))
-panel.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") setOpen(false)
-})
+const shell = makeShell(() => (chat === undefined ? "Chat with us" : "Back to the chat"))
+const { body, setOpen } = shell
 
 // ---- the pre-chat form --------------------------------------------------------------------------------------------
 
@@ -102,10 +78,13 @@ const showForm = (problem?: string) => {
 
 // ---- the chat ------------------------------------------------------------------------------------------------------
 
+/** A visitor line not yet in the chat's events: its status note, and a retry button once a send failed. */
 interface Pending {
   readonly text: string
   readonly item: HTMLDivElement
   readonly note: HTMLElement
+  readonly retry: HTMLButtonElement
+  sending: boolean
 }
 
 let chat: ChatInfo | undefined
@@ -117,6 +96,7 @@ let pending: Array<Pending> = []
 
 const status = h("p", { class: "sb-status", role: "status" })
 const connection = h("p", { class: "sb-connection", role: "status" })
+const reconnecting = makeReconnecting()
 const log = h("div", { class: "sb-log", role: "log", "aria-live": "polite", "aria-label": "Messages" })
 const typing = h("p", { class: "sb-typing", "aria-live": "polite" })
 const composer = (() => {
@@ -138,6 +118,7 @@ const chatView = h(
   { class: "sb-chat" },
   status,
   connection,
+  reconnecting.element,
   log,
   typing,
   composer.form,
@@ -159,18 +140,33 @@ const scroll = () => {
 
 const showTyping = (on: boolean) => fill(typing, on ? `${agent ?? "The agent"} is typing…` : "")
 
+/** A pending line leaves the log (its own line arrived, or it is dropped); the keyboard focus does not get lost. */
+const removePending = (entry: Pending) => {
+  pending = pending.filter((other) => other !== entry)
+  const hadFocus = entry.item.contains(document.activeElement)
+  entry.item.remove()
+  if (hadFocus && !composer.form.hidden) composer.input.focus()
+}
+
 const setEnded = (event: Ended) => {
   ended = event
   fill(status, endedText(event, agent))
   showTyping(false)
+  reconnecting.clear()
   const hadFocus = chatView.contains(document.activeElement)
   composer.form.hidden = true
   endButton.hidden = true
   newChat.hidden = false
-  for (const item of pending) fill(item.note, "Not sent: the chat has ended")
+  for (const entry of pending) {
+    fill(entry.note, "Not sent: the chat has ended")
+    entry.retry.remove()
+  }
   pending = []
   if (hadFocus) newChat.focus()
 }
+
+/** The compiler checks that `onEvent` names every event type; a type newer than this widget is ignored. */
+const unhandled = (_event: never) => undefined
 
 const onEvent = (event: ChatEvent) => {
   switch (event.type) {
@@ -193,10 +189,13 @@ const onEvent = (event: ChatEvent) => {
       if (seen.has(event.id)) break // a line is shown once, whatever the stream replays
       seen.add(event.id)
       if (event.from === "visitor") {
-        const index = pending.findIndex((item) => item.text === event.text)
-        if (index >= 0) pending.splice(index, 1)[0]?.item.remove()
+        // Its pending line; one that failed last, since the visitor may have typed a failed line again.
+        const same = pending.filter((item) => item.text === event.text)
+        const entry = same.find((item) => !item.item.classList.contains("sb-failed")) ?? same[0]
+        if (entry !== undefined) removePending(entry)
       } else if (event.from === "agent") {
         showTyping(false)
+        shell.agentMessage()
       }
       const who = event.from === "visitor" ? "You" : event.from === "agent" ? (agent ?? "Agent") : "Notice"
       const item = bubble(event.from, who, event.text, event.at)
@@ -209,11 +208,19 @@ const onEvent = (event: ChatEvent) => {
     case "discontinuity":
       log.append(bubble("system", "Notice", "Some earlier messages could not be shown."))
       break
+    case "connection-lost":
+      reconnecting.lost(event)
+      break
+    case "connection-restored":
+      reconnecting.clear()
+      break
     case "ended":
       setEnded(event)
       break
-    default:
+    case "unknown": // a provider event core passes through untouched: nothing to show
       break
+    default:
+      unhandled(event)
   }
 }
 
@@ -226,6 +233,7 @@ const openChat = (info: ChatInfo) => {
   fill(log)
   fill(status, queueText())
   fill(connection)
+  reconnecting.clear()
   showTyping(false)
   composer.form.hidden = false
   composer.input.value = ""
@@ -243,20 +251,66 @@ const openChat = (info: ChatInfo) => {
   })
 }
 
-/** A visitor line not yet in the chat's events; returns its status note. */
-const addPending = (text: string, state: string) => {
+/** A visitor line shown at once, until the chat's own line replaces it. */
+const addPending = (text: string, state: string): Pending => {
   const note = h("span", { class: "sb-note" }, state)
+  const short = text.length > 60 ? `${text.slice(0, 60)}…` : text
+  const label = `Retry sending “${short}”` // the visible "Retry", and which line it is for
+  const retry = h("button", { type: "button", class: "sb-retry", hidden: true, "aria-label": label }, "Retry")
   const item = h(
     "div",
     { class: "sb-message sb-from-visitor sb-pending" },
     h("span", { class: "sb-who" }, "You"),
     h("p", { class: "sb-text" }, text),
-    note
+    h("span", { class: "sb-state" }, note, retry)
   )
-  pending.push({ text, item, note })
+  const entry: Pending = { text, item, note, retry, sending: false }
+  retry.addEventListener("click", () => send(entry))
+  pending.push(entry)
   log.append(item)
   scroll()
-  return note
+  return entry
+}
+
+/** What a line the relay accepted but the provider has not yet taken says meanwhile. */
+const waitingNote = () =>
+  reconnecting.down
+    ? "Waiting until support can be reached again"
+    : agent === undefined
+      ? "Waiting for an agent…"
+      : "Sending…"
+
+/**
+ * Sends a pending line, the first time or again from its retry button. The same line stays in the log either way:
+ * a retry that succeeds leaves one line, replaced by the chat's own once the provider has it.
+ */
+const send = (entry: Pending) => {
+  if (entry.sending || ended !== undefined) return
+  entry.sending = true
+  entry.item.classList.remove("sb-failed")
+  entry.retry.setAttribute("aria-disabled", "true") // not `disabled`: that would drop the keyboard focus
+  fill(entry.note, "Sending…")
+  const settled = () => {
+    entry.sending = false
+    entry.retry.removeAttribute("aria-disabled")
+    return pending.includes(entry) // false once its line arrived or the chat ended: nothing left to say
+  }
+  relay.send(entry.text).then(
+    (outcome) => {
+      if (!settled()) return
+      fill(entry.note, outcome === "delivered" ? "Sent" : waitingNote())
+      if (entry.retry.hidden) return
+      const hadFocus = document.activeElement === entry.retry
+      entry.retry.hidden = true
+      if (hadFocus) composer.input.focus()
+    },
+    (error: unknown) => {
+      if (!settled()) return
+      entry.item.classList.add("sb-failed")
+      fill(entry.note, `Not sent: ${error instanceof RelayError ? error.message : "please try again."}`)
+      entry.retry.hidden = false
+    }
+  )
 }
 
 // Visitor typing, through the relay: "on" at the first keystroke, "off" after 3 s of quiet or when sent.
@@ -277,17 +331,14 @@ composer.input.addEventListener("keydown", (event) => {
     composer.form.requestSubmit()
   }
 })
+// The composer stays usable while support is unreachable: the session queues the line and sends it later.
 composer.form.addEventListener("submit", (event) => {
   event.preventDefault()
   const text = composer.input.value.trim()
   if (text === "" || ended !== undefined) return
   composer.input.value = ""
   sendTyping(false)
-  const note = addPending(text, "Sending…")
-  relay.send(text).then(
-    (outcome) => fill(note, outcome === "delivered" ? "Sent" : "Waiting for an agent…"),
-    (error: unknown) => fill(note, `Not sent: ${error instanceof RelayError ? error.message : "please try again"}`)
-  )
+  send(addPending(text, "Sending…"))
 })
 
 // Not `disabled` while ending: a disabled button drops the keyboard focus, which then belongs to "Start a new chat".

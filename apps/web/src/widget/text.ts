@@ -1,4 +1,4 @@
-/** What the widget says, in one place: queue, agent, end reasons. */
+/** What the widget says, in one place: queue, agent, end reasons, unread count, provider reconnection. */
 import type { ChatEvent } from "@switchboard/relay/client"
 
 type Ended = Extract<ChatEvent, { type: "ended" }>
@@ -14,26 +14,54 @@ export const queueText = (position?: number, wait?: number): string => {
   return parts.join(" ")
 }
 
-export const endedText = (ended: Ended, agent: string | undefined): string => {
+/** Why the chat ended, without a final stop: the provider's `detail` may follow it. */
+const endedReason = (ended: Ended, agent: string | undefined): string => {
   switch (ended.reason) {
-    case "agent":
-      return `${agent ?? "The agent"} ended the chat.`
     case "visitor":
-      return "You ended the chat."
+      return "You ended the chat"
+    case "agent":
+      return `${agent ?? "The agent"} ended the chat`
     case "no-agent":
-      return "No agent was available to take the chat."
+      return "Nobody was available to take the chat"
     case "timeout":
-      return "The chat ended after a period of inactivity."
+      return "The chat ended after a period of inactivity"
     case "rejected":
-      return "The chat request was refused."
+      return "The chat request was refused"
     case "conflict":
-      return "The chat was opened somewhere else."
+      return "The chat was opened somewhere else, so it ended here"
+    case "disconnected":
+      return "The agent's connection was lost and the chat ended"
     case "error":
-      return "The chat ended because of a technical problem."
+      return "The chat could not continue"
     default:
-      // Reasons newer than this widget (e.g. LivePerson's `disconnected`) still get a sentence.
-      return (ended.reason as string) === "disconnected"
-        ? "The agent's connection was lost and the chat ended."
-        : "The chat has ended."
+      return unknownReason(ended.reason)
   }
+}
+
+/** A reason newer than this widget still gets a sentence; the `never` makes the compiler list the known ones. */
+const unknownReason = (_reason: never): string => "The chat has ended"
+
+/**
+ * The sentence shown when a chat ends: who or what ended it, then the provider's detail when it gave one (an agent's
+ * "resolved: parcel located", what went wrong for `error`).
+ */
+export const endedText = (ended: Ended, agent: string | undefined): string => {
+  const reason = endedReason(ended, agent)
+  const detail = ended.detail?.trim()
+  return detail ? `${reason}: ${detail}` : `${reason}.`
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
+/** What the launcher's name adds for the agent messages that arrived while the chat window was hidden. */
+export const unreadText = (unread: number): string =>
+  unread > 0 ? `, ${plural(unread, "unread message", "unread messages")}` : ""
+
+/** What is said, once, while the provider cannot be reached (the countdown beside it is not announced). */
+export const reconnectingText = "Reconnecting to support…"
+
+/** The countdown to the session's next try at the provider, in whole seconds. */
+export const nextTryText = (retryAt: number, now: number): string => {
+  const seconds = Math.ceil((retryAt - now) / 1000)
+  return seconds > 0 ? `next try in ${seconds} s` : "trying again now"
 }
