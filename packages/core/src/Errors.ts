@@ -9,7 +9,8 @@ import { Schema } from "effect"
 export const ProviderName = Schema.Literal("salesforce", "liveperson", "livechat")
 export type ProviderName = typeof ProviderName.Type
 
-const titles: Record<ProviderName, string> = {
+/** Each provider's name as people know it, for messages: "Salesforce Live Agent", "LivePerson", "LiveChat". */
+export const titles: Record<ProviderName, string> = {
   salesforce: "Salesforce Live Agent",
   liveperson: "LivePerson",
   livechat: "LiveChat"

@@ -35,7 +35,7 @@ import {
   type RemoteChat,
   type StartRequest
 } from "./ChatProvider.ts"
-import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
+import { ChatClosed, type ChatError, InvalidInput, type ProviderName, titles } from "./Errors.ts"
 import { EventLog, Gate } from "./internal/gate.ts"
 import { makeTyping } from "./internal/typing.ts"
 
@@ -271,7 +271,7 @@ class SessionImpl implements ChatSession, Health {
             type: "ended",
             by: "provider",
             reason: "error",
-            detail: `${this.provider} could not be reached for ${lasted} s, ${attempts} attempts (${detail})`
+            detail: `${titles[this.provider]} could not be reached for ${lasted} s, ${attempts} attempts (${detail})`
           }),
           undefined
         )
