@@ -127,9 +127,10 @@ describe("Salesforce adapter", () => {
           sim.hub.disconnect(chat.id)
           yield* events.until("agent-left", is("agent-left"))
 
-          sim.hub.end(chat.id)
+          sim.hub.end(chat.id, "resolved: parcel located")
           const ended = yield* events.until("ended", is("ended"))
-          assert.deepInclude(ended, { by: "agent", reason: "agent" })
+          // The agent's reason (ChatEnded.reason) reaches the visitor as the detail.
+          assert.deepInclude(ended, { by: "agent", reason: "agent", detail: "resolved: parcel located" })
           const all = [...(yield* events.done)]
           assert.strictEqual(all.filter((e) => e.type === "ended").length, 1)
           assert.isUndefined(all.find((e) => e.type === "discontinuity" || e.type === "unknown"))

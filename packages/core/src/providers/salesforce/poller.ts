@@ -57,7 +57,10 @@ const chatEnded = (reason: string | undefined): Terminal => {
       error
     }
   }
-  return { event: { type: "ended", by: "agent", reason: "agent" }, error }
+  // Any other reason is the agent's (its values are undocumented, reference §1.6): shown as the detail, unless it only
+  // says who ended it.
+  const detail = reason === undefined || reason === "" || reason === "agent" ? {} : { detail: reason }
+  return { event: { type: "ended", by: "agent", reason: "agent", ...detail }, error }
 }
 
 /** `ChatRequestFail`: nobody can take it (`Unavailable`), or another refusal. */
