@@ -77,9 +77,11 @@ test("a visitor chats with an agent in the console: both ways, typing, a reload 
   expect(await visitor.lines()).toEqual([...before, "Found it: order 10442", "It arrives tomorrow", "Thank you!"])
   await shot(page, testInfo, "07-after-reload")
 
-  // The agent ends it; the widget says so and why.
+  // The agent ends it; the widget says so and why: Salesforce's ChatEnded carries the agent's reason, LiveChat's
+  // chat_closed has none.
   await agent.end("resolved")
-  await expect(visitor.status).toHaveText("Grace ended the chat.")
+  const endedLine = testInfo.project.name === "salesforce" ? "Grace ended the chat: resolved" : "Grace ended the chat."
+  await expect(visitor.status).toHaveText(endedLine)
   await expect(visitor.input).toBeHidden()
   await expect(visitor.newChat).toBeVisible()
   await shot(page, testInfo, "08-ended")
@@ -88,7 +90,7 @@ test("a visitor chats with an agent in the console: both ways, typing, a reload 
 
   // After another reload the ended chat still reads the same, once.
   await page.reload()
-  await expect(visitor.status).toHaveText("Grace ended the chat.")
+  await expect(visitor.status).toHaveText(endedLine)
   expect(await visitor.lines()).toEqual([...before, "Found it: order 10442", "It arrives tomorrow", "Thank you!"])
   await agent.context.close()
 })
