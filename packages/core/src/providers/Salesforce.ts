@@ -182,7 +182,7 @@ const remoteChat = (deps: ChatDeps, chat: Chat): RemoteChat => ({
         "ChatMessage",
         (header) =>
           deps.commands.POST("/Chasitor/ChatMessage", { params: { header }, body: { text }, parseAs: "text" }),
-        { landed: chat.visitorLanded(text), policy: untilDeadline(deps.retry) }
+        { landed: chat.visitorLanded(text), policy: untilDeadline(deps.retry, deps.health.giveUpAfter) }
       )
       .pipe(
         Effect.mapError(chat.refused("ChatMessage")),

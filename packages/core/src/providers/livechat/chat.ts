@@ -333,7 +333,7 @@ export class LiveChatChat implements RemoteChat, PollTarget, RequestPollable<Pol
         provider,
         "send_message",
         attempt,
-        untilDeadline(withinBudget(this.#shared.retry, this.#health.giveUpAfter))
+        untilDeadline(withinBudget(this.#shared.retry, this.#health.giveUpAfter), this.#health.giveUpAfter)
       ).pipe(
         Effect.tap(() =>
           Effect.sync(() => {

@@ -367,6 +367,7 @@ class LivePersonChat implements RemoteChat {
       client: this.#options.client,
       path: this.#options.path,
       retry: this.#options.retry,
+      giveUpAfter: this.#options.health.giveUpAfter,
       scrub: this.#options.scrub,
       view: () => ({ lastId: this.#lastId, visitorLines: this.#visitorLines }),
       closed: () => this.#closed

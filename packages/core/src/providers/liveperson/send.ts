@@ -23,6 +23,8 @@ export interface SenderOptions {
   readonly client: LivePersonClient
   readonly path: { readonly accountId: string; readonly chatId: string }
   readonly retry: RetryPolicy | undefined
+  /** The session's give-up budget in ms: a send retries no longer (unless `retry` sets its own deadline). */
+  readonly giveUpAfter: number
   readonly scrub: Scrub
   readonly view: () => LogView
   /** The session is over: sends fail with `ChatClosed`. */
@@ -33,7 +35,7 @@ export interface SenderOptions {
 const malformed = (operation: string) => new CallFailure({ operation, code: "MALFORMED_ANSWER" })
 
 export const makeSender = (options: SenderOptions) => {
-  const { client, path, retry, scrub, view, closed } = options
+  const { client, path, retry, giveUpAfter, scrub, view, closed } = options
   /** Visitor lines in the log that `send` did not write (counted at the first send: before it, only the chat request could). */
   let foreign: number | undefined
   /** Lines this sender knows to be in the log. */
@@ -136,7 +138,7 @@ export const makeSender = (options: SenderOptions) => {
           return failure.repeatable()
         })
       )
-      return retryTransient(provider, "addChatEvent", attempt, untilDeadline(retry)).pipe(
+      return retryTransient(provider, "addChatEvent", attempt, untilDeadline(retry, giveUpAfter)).pipe(
         Effect.tap(() =>
           Effect.sync(() => {
             delivered += 1
