@@ -98,7 +98,12 @@ export const startStack = async ({
         host,
         port: webPort || 5173,
         strictPort: true,
-        proxy: { "/api": relayServer.url, "/_agent": sim.url }
+        proxy: {
+          // The page's Host goes through (Vite's shorthand would rewrite it to the relay's address), so the relay
+          // sees a request from its own origin, as behind the static server's proxy and in production.
+          "/api": { target: relayServer.url, changeOrigin: false },
+          "/_agent": sim.url
+        }
       }
     })
     await vite.listen()

@@ -15,6 +15,8 @@ import {
   ExecutionStrategy,
   Exit,
   Fiber,
+  FiberId,
+  Runtime,
   Scope,
   Stream,
   SubscriptionRef
@@ -77,9 +79,18 @@ interface Entry {
   streams: number
 }
 
-/** The outcome of asking for a chat's events. */
+/**
+ * The outcome of asking for a chat's events. A `Stream` holds one of the chat's stream slots (and keeps the chat from
+ * being abandoned) from then on: use `frames` or `follow`, once; the slot is freed when that stream ends or stops.
+ */
 export type Events =
-  | { readonly _tag: "Stream"; readonly frames: Stream.Stream<EventLog.Frame> }
+  | {
+      readonly _tag: "Stream"
+      /** The events after the one asked for, then live ones, completing after `ended`. */
+      readonly frames: Stream.Stream<EventLog.Frame>
+      /** The same as plain callbacks (no fiber: the relay's SSE path); returns a function that stops it. */
+      readonly follow: (follower: EventLog.Follower) => () => void
+    }
   /** The chat has ended and the client has seen every event: nothing more will come (SSE: 204). */
   | { readonly _tag: "Done" }
 
@@ -87,6 +98,7 @@ const make = Effect.gen(function* () {
   const settings = yield* RegistryConfig
   const provider = yield* ChatProvider.ChatProvider
   const scope = yield* Effect.scope
+  const runtime = yield* Effect.runtime<never>()
   // Every chat's scope hangs under this one, closed in parallel (each end may wait for its provider).
   const chatsScope = yield* Scope.fork(scope, ExecutionStrategy.parallel)
   const chats = new Map<string, Entry>()
@@ -117,7 +129,7 @@ const make = Effect.gen(function* () {
     Effect.suspend(() => {
       const idle = entry.idle
       delete entry.idle
-      return idle === undefined ? Effect.void : Fiber.interrupt(idle)
+      return idle === undefined ? Effect.void : Fiber.interruptFork(idle) // a sleeping timer: no need to wait for it
     })
 
   /** Starts the abandonment timer, unless it runs already or the chat has ended. */
@@ -209,14 +221,79 @@ const make = Effect.gen(function* () {
     )
 
   /** The chat, if this token is its own: 401 without a token, 404 for an unknown chat, 403 for another's token. */
+  const lookup = (id: string, token: string | undefined): Entry | RelayError => {
+    if (token === undefined || token === "") return unauthorized()
+    const entry = chatIdPattern.test(id) ? chats.get(id) : undefined
+    if (entry === undefined) return notFound(id)
+    if (!tokenPattern.test(token) || !matches(entry.digest, token)) return forbidden()
+    return entry
+  }
+
   const authorize = (id: string, token: string | undefined) =>
     Effect.suspend(() => {
-      if (token === undefined || token === "") return Effect.fail(unauthorized())
-      const entry = chatIdPattern.test(id) ? chats.get(id) : undefined
-      if (entry === undefined) return Effect.fail(notFound(id))
-      if (!tokenPattern.test(token) || !matches(entry.digest, token)) return Effect.fail(forbidden())
-      return Effect.succeed(entry)
+      const found = lookup(id, token)
+      return found instanceof RelayError ? Effect.fail(found) : Effect.succeed(found)
     })
+
+  /**
+   * A chat's events after `after`, as plain code: no fiber, nothing to wait for (a storm of reconnects runs it a
+   * thousand times at once). The stream's slot is taken in the same step as the check, so streams opened at once
+   * cannot overshoot it.
+   */
+  const openEvents = (id: string, token: string | undefined, after: number): Events | RelayError => {
+    const entry = lookup(id, token)
+    if (entry instanceof RelayError) return entry
+    if (entry.log.ended() && after >= entry.log.lastId()) return { _tag: "Done" }
+    if (entry.streams >= settings.maxStreamsPerChat) {
+      return new RelayError({
+        status: 429,
+        code: "too_many_streams",
+        message: `This chat already has ${settings.maxStreamsPerChat} open event streams.`,
+        retryAfterSeconds: 5
+      })
+    }
+    entry.streams += 1
+    entry.idle?.unsafeInterruptAsFork(FiberId.none) // a sleeping timer: no need to wait for it
+    delete entry.idle
+    let used = false
+    const follow = (follower: EventLog.Follower) => {
+      if (used) throw new Error("a chat's event stream is followed once")
+      used = true
+      const unfollow = entry.log.follow(after, follower)
+      let stopped = false
+      return () => {
+        if (stopped) return
+        stopped = true
+        unfollow()
+        entry.streams -= 1
+        if (entry.streams === 0) Runtime.runFork(runtime)(arm(entry))
+      }
+    }
+    return {
+      _tag: "Stream",
+      follow,
+      get frames() {
+        // Made when asked for: the relay's own SSE path uses `follow` and never pays for it.
+        return Stream.asyncScoped<EventLog.Frame>(
+          (emit) =>
+            Effect.acquireRelease(
+              Effect.sync(() =>
+                follow({
+                  push: (frame) => {
+                    emit.single(frame)
+                  },
+                  end: () => {
+                    emit.end()
+                  }
+                })
+              ),
+              (stop) => Effect.sync(stop)
+            ),
+          "unbounded"
+        )
+      }
+    }
+  }
 
   const ensureOpen = (entry: Entry) =>
     entry.log.ended()
@@ -264,30 +341,13 @@ const make = Effect.gen(function* () {
 
     /** The chat's events after `after`, live; the stream holds the chat open (no abandonment while it runs). */
     events: (id: string, token: string | undefined, after: number) =>
-      Effect.gen(function* () {
-        const entry = yield* authorize(id, token)
-        if (entry.log.ended() && after >= entry.log.lastId()) return { _tag: "Done" } as Events
-        if (entry.streams >= settings.maxStreamsPerChat) {
-          return yield* new RelayError({
-            status: 429,
-            code: "too_many_streams",
-            message: `This chat already has ${settings.maxStreamsPerChat} open event streams.`,
-            retryAfterSeconds: 5
-          })
-        }
-        const opened = Effect.suspend(() => {
-          entry.streams += 1
-          return disarm(entry)
-        })
-        const closed = Effect.suspend(() => {
-          entry.streams -= 1
-          return entry.streams === 0 ? arm(entry) : Effect.void
-        })
-        const frames = Stream.unwrapScoped(
-          Effect.acquireRelease(opened, () => closed).pipe(Effect.as(entry.log.frames(after)))
-        )
-        return { _tag: "Stream", frames } as Events
+      Effect.suspend(() => {
+        const opened = openEvents(id, token, after)
+        return opened instanceof RelayError ? Effect.fail(opened) : Effect.succeed(opened)
       }),
+
+    /** `events` as plain code, for a server's hot path: the events, or the refusal. */
+    openEvents,
 
     /** Chats held now (ended ones included until forgotten). */
     size: () => chats.size,

@@ -1,9 +1,13 @@
 /**
  * One chat's event log as the browser sees it: core's normalized events numbered 1, 2, 3... (the SSE `id`), the
  * newest `capacity` kept for `Last-Event-ID` resume, and a live feed for open streams.
+ *
+ * The feed is plain callbacks, no fiber and no queue per reader: a burst of reconnects (1,000 streams at once) costs
+ * the relay a replay and a `Map` entry each. An Effect Stream per reader cost 1 to 2 ms and 50 to 130 KB here, which a
+ * storm of reconnects turned into seconds before the first byte (packages/relay/bench/sse.mjs).
  */
 import type { ChatEvent } from "@switchboard/core"
-import { Effect, PubSub, Stream } from "effect"
+import { Effect } from "effect"
 
 type Event = ChatEvent.ChatEvent
 
@@ -13,66 +17,85 @@ export interface Frame {
   readonly event: Event
 }
 
+/** Where `follow` hands the frames, synchronously, in order. */
+export interface Follower {
+  readonly push: (frame: Frame) => void
+  /** After `ended`, or when the log closes; nothing comes after it. */
+  readonly end: () => void
+}
+
 export interface EventLog {
-  /** Numbers and keeps the event, then hands it to every open stream. */
+  /** Numbers and keeps the event, then hands it to every follower. */
   readonly append: (event: Event) => Effect.Effect<void>
   /** The newest event's number (0 before the first). */
   readonly lastId: () => number
   /** Whether `ended` is in the log. */
   readonly ended: () => boolean
   /**
-   * The events after `after` (0: from the start), then live ones, completing after `ended` or when the log closes.
-   * When some of them are no longer kept, a `discontinuity` frame (with no id) comes first.
+   * Hands `follower` the kept events after `after` (0: from the start) before it returns, then each new one as it is
+   * appended, and ends it after `ended` or when the log closes. When some of the events are no longer kept, a
+   * `discontinuity` frame (with no id) comes first. Returns a function that stops the feed (without `end`).
    */
-  readonly frames: (after: number) => Stream.Stream<Frame>
-  /** Ends every live stream. */
+  readonly follow: (after: number, follower: Follower) => () => void
+  /** Ends every follower; later ones get what is kept, then their end. */
   readonly close: Effect.Effect<void>
 }
 
 export const make = (capacity: number): Effect.Effect<EventLog> =>
-  Effect.gen(function* () {
-    const live = yield* PubSub.unbounded<Required<Frame>>()
+  Effect.sync(() => {
+    const followers = new Map<Follower, number>() // each with the id it follows after
     const kept: Array<Required<Frame>> = []
     let next = 1
     let ended = false
+    let closed = false
+
+    const endAll = () => {
+      const ending = [...followers.keys()]
+      followers.clear()
+      for (const follower of ending) follower.end()
+    }
 
     const append = (event: Event) =>
-      Effect.suspend(() => {
-        if (ended) return Effect.void
+      Effect.sync(() => {
+        if (ended || closed) return
         if (event.type === "ended") ended = true
         const frame = { id: next, event }
         next += 1
         kept.push(frame)
         if (kept.length > capacity) kept.splice(0, kept.length - capacity)
-        return Effect.asVoid(PubSub.publish(live, frame))
+        for (const [follower, after] of followers) if (frame.id > after) follower.push(frame)
+        if (ended) endAll()
       })
 
-    const frames = (after: number): Stream.Stream<Frame> =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          // Subscribe first, then read what is kept: nothing falls between the two; duplicates are filtered by id.
-          const subscription = yield* PubSub.subscribe(live)
-          const replay: Array<Frame> = kept.filter((frame) => frame.id > after)
-          const oldest = kept[0]?.id ?? next
-          if (after + 1 < oldest) {
-            const missed = oldest - after - 1
-            replay.unshift({
-              event: { type: "discontinuity", reason: `the relay no longer keeps ${missed} earlier event(s)` }
-            })
-          }
-          const seen = kept.at(-1)?.id ?? after
-          return Stream.concat(
-            Stream.fromIterable(replay),
-            Stream.fromQueue(subscription).pipe(Stream.filter((frame) => frame.id > Math.max(seen, after)))
-          )
+    const follow = (after: number, follower: Follower): (() => void) => {
+      const oldest = kept[0]?.id ?? next
+      if (after + 1 < oldest) {
+        const missed = oldest - after - 1
+        follower.push({
+          event: { type: "discontinuity", reason: `the relay no longer keeps ${missed} earlier event(s)` }
         })
-      ).pipe(Stream.takeUntil((frame) => frame.event.type === "ended"))
+      }
+      for (let index = Math.max(0, after + 1 - oldest); index < kept.length; index++) {
+        follower.push(kept[index] as Frame)
+      }
+      if (ended || closed) {
+        follower.end()
+        return () => {}
+      }
+      followers.set(follower, after)
+      return () => {
+        followers.delete(follower)
+      }
+    }
 
     return {
       append,
       lastId: () => next - 1,
       ended: () => ended,
-      frames,
-      close: PubSub.shutdown(live)
+      follow,
+      close: Effect.sync(() => {
+        closed = true
+        endAll()
+      })
     }
   })

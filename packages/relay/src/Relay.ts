@@ -11,28 +11,18 @@
  * | `POST /chats/:id/typing`    | visitor typing on or off                                              |
  * | `POST /chats/:id/end`       | ends the chat at the provider                                         |
  */
+import { ServerResponse } from "node:http"
+import type { HttpBindings } from "@hono/node-server"
 import { getConnInfo } from "@hono/node-server/conninfo"
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response"
 import type { ChatProvider, Errors, Session } from "@switchboard/core"
-import {
-  Cause,
-  Duration,
-  Effect,
-  Exit,
-  Fiber,
-  Layer,
-  Logger,
-  LogLevel,
-  ManagedRuntime,
-  Option,
-  type Stream
-} from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Logger, LogLevel, ManagedRuntime, Option } from "effect"
 import { type Context, Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { getCookie, setCookie } from "hono/cookie"
-import { cors } from "hono/cors"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import { ChatRegistry, RegistryConfig, type RegistrySettings } from "./ChatRegistry.ts"
-import type { Frame } from "./EventLog.ts"
+import type { Follower } from "./EventLog.ts"
 import {
   checkEmpty,
   checkText,
@@ -45,6 +35,7 @@ import {
   StartBody,
   TypingBody
 } from "./Http.ts"
+import { allowList, corsHeaders, refusal } from "./Origin.ts"
 import type { Rate } from "./RateLimit.ts"
 import { RelayError } from "./RelayError.ts"
 import { type Listening, listen as serve } from "./Serve.ts"
@@ -57,7 +48,10 @@ export interface RelayOptions<E = never> {
   readonly basePath?: string
   /**
    * Origins (scheme://host:port) of pages on another origin allowed to call the relay with credentials (CORS).
-   * Same-origin pages need no entry. Requests from any other origin are refused (403). Default none.
+   * Pages on the relay's own origin (the scheme it is served on and its `Host`) need no entry. Behind a proxy that
+   * terminates TLS or rewrites `Host`, list the pages' public origin. A request whose `Origin` (or, without one, its
+   * `Referer`'s origin) is neither is refused (403); so is `Origin: null`; one with neither header is let through.
+   * `createRelay` rejects an entry that is not an origin. Default none.
    */
   readonly allowedOrigins?: ReadonlyArray<string>
   /**
@@ -137,22 +131,14 @@ const settingsOf = (options: RelayOptions<unknown>): RegistrySettings => ({
   session: { maxMessageLength: options.maxMessageLength ?? 2000, ...options.session }
 })
 
-const sameHost = (origin: string, c: Context): boolean => {
-  try {
-    return new URL(origin).host === (c.req.header("host") ?? new URL(c.req.url).host)
-  } catch {
-    return false
-  }
-}
-
 /** Builds the relay and its runtime; rejects when the provider layer cannot be built (bad settings). */
 export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> => {
   const settings = settingsOf(options as RelayOptions<unknown>)
   const maxMessageLength = options.maxMessageLength ?? 2000
-  const allowed = new Set(options.allowedOrigins ?? [])
+  const allowed = allowList(options.allowedOrigins ?? []) // throws on an entry that is not an origin
   const tokenMode = options.token ?? "cookie"
   const clientKey = options.clientKey ?? defaultClientKey
-  const heartbeat = options.heartbeat ?? "15 seconds"
+  const heartbeatMillis = Duration.toMillis(Duration.decode(options.heartbeat ?? "15 seconds"))
   const building = ManagedRuntime.make(
     ChatRegistry.Default.pipe(
       Layer.provide(Layer.merge(options.provider, Layer.succeed(RegistryConfig, settings))),
@@ -161,9 +147,10 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
   )
   await building.runtime() // rejects with the provider layer's error (its settings), before anything is served
   const runtime = building as unknown as ManagedRuntime.ManagedRuntime<ChatRegistry, never>
+  const registry = await runtime.runPromise(ChatRegistry)
 
   let closing: Promise<void> | undefined
-  const streams = new Set<Fiber.RuntimeFiber<void>>()
+  const streams = new Set<() => void>()
   const servers: Array<Listening> = []
 
   const reply = (c: Context, answer: ErrorAnswer) => {
@@ -235,19 +222,26 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
     return Number(raw)
   }
 
-  const sse = (c: Context, frames: Stream.Stream<Frame>): Response =>
-    c.body(
-      Sse.body(runtime, frames, {
-        heartbeat,
-        signal: c.req.raw.signal,
-        track: (fiber) => {
-          streams.add(fiber)
-          fiber.addObserver(() => streams.delete(fiber))
-        }
-      }),
-      200,
-      Sse.headers
-    )
+  const feedOptions: Sse.FeedOptions = {
+    heartbeatMillis,
+    track: (stop) => {
+      streams.add(stop)
+      return () => streams.delete(stop)
+    }
+  }
+
+  const sse = (c: Context, follow: (follower: Follower) => () => void): Response => {
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
+    if (outgoing instanceof ServerResponse) {
+      // Served by @hono/node-server over HTTP/1.1: straight to Node's response (its documented escape hatch). The head
+      // has every header set so far (CORS, caching, a parent app's middleware), not those added after this returns.
+      const head: Record<string, string> = {}
+      for (const [name, value] of c.body(null, 200, Sse.headers).headers) head[name] = value
+      Sse.write(outgoing, head, follow, feedOptions)
+      return RESPONSE_ALREADY_SENT
+    }
+    return c.body(Sse.body(follow, { ...feedOptions, signal: c.req.raw.signal }), 200, Sse.headers)
+  }
 
   const app = (options.basePath ? new Hono().basePath(options.basePath) : new Hono()) as Hono
 
@@ -258,27 +252,36 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
   })
   app.notFound((c) => reply(c, { ...fromRelayError(notFoundRoute(c.req.path)) }))
 
-  app.use(
-    "*",
-    cors({
-      origin: (origin) => (allowed.has(origin) ? origin : null),
-      credentials: true,
-      allowMethods: ["GET", "POST"],
-      allowHeaders: ["Content-Type", "Authorization", "Last-Event-ID"],
-      exposeHeaders: ["Retry-After"],
-      maxAge: 600
-    })
-  )
+  // CORS by allow-list: only a listed origin gets Access-Control-Allow-Origin (never `*`), with credentials.
+  app.use("*", async (c, next) => {
+    const headers = corsHeaders(allowed, c.req.header("origin"))
+    if (c.req.method === "OPTIONS") {
+      if (headers === undefined) return c.body(null, 204) // no CORS headers: the browser refuses the real request
+      return c.body(null, 204, {
+        ...headers,
+        "Access-Control-Allow-Methods": "GET,POST",
+        "Access-Control-Allow-Headers": "Content-Type,Authorization,Last-Event-ID",
+        "Access-Control-Max-Age": "600"
+      })
+    }
+    if (headers !== undefined) for (const name in headers) c.header(name, headers[name])
+    return next()
+  })
   app.use("*", async (c, next) => {
     if (closing !== undefined) return refuse(c, shuttingDown)
-    const origin = c.req.header("origin")
-    if (origin !== undefined && !allowed.has(origin) && !sameHost(origin, c)) {
+    // Origin (or Referer) against the relay's own origin and the allow-list; no header at all passes (Origin.ts).
+    const refused = refusal(allowed, {
+      url: c.req.url,
+      origin: c.req.header("origin"),
+      referer: c.req.header("referer")
+    })
+    if (refused !== undefined) {
       return refuse(
         c,
         new RelayError({
           status: 403,
           code: "origin_not_allowed",
-          message: `Pages on ${origin} may not use this chat relay.`
+          message: `Pages on ${refused} may not use this chat relay.`
         })
       )
     }
@@ -330,11 +333,10 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
   app.get("/chats/:id/events", (c) => {
     const after = eventsAfter(c)
     if (after instanceof RelayError) return refuse(c, after)
-    return run(
-      c,
-      Effect.flatMap(ChatRegistry, (registry) => registry.events(c.req.param("id"), tokenOf(c), after)),
-      (events) => (events._tag === "Done" ? c.body(null, 204) : sse(c, events.frames))
-    )
+    // Plain code, no fiber: the hot path of a reconnect storm.
+    const opened = registry.openEvents(c.req.param("id"), tokenOf(c), after)
+    if (opened instanceof RelayError) return refuse(c, opened)
+    return opened._tag === "Done" ? c.body(null, 204) : sse(c, opened.follow)
   })
 
   app.post("/chats/:id/messages", async (c) => {
@@ -371,8 +373,8 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
 
   const close = () => {
     closing ??= (async () => {
-      await runtime.dispose() // the registry's finalizer ends every chat at the provider
-      await Effect.runPromise(Fiber.interruptAll(streams))
+      await runtime.dispose() // the registry's finalizer ends every chat at the provider, which ends their streams
+      for (const stop of [...streams]) stop()
       await Promise.all(servers.map((server) => server.close()))
     })()
     return closing

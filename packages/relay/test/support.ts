@@ -81,6 +81,8 @@ export interface EventReader {
   readonly response: Response
   /** Every frame so far: `id` is the SSE id (undefined for relay notices). */
   readonly frames: Array<{ id?: number; event: ChatEvent }>
+  /** The stream's text so far, comments and `retry` included. */
+  text(): string
   /** Waits for a frame matching `match`. */
   until(what: string, match: (event: ChatEvent) => boolean, timeout?: number): Promise<ChatEvent>
   /** Resolves when the server ended the stream. */
@@ -88,26 +90,37 @@ export interface EventReader {
   close(): Promise<void>
 }
 
-/** Opens `GET /chats/:id/events` and parses the frames as they come. */
+/** Opens `GET /chats/:id/events` in-process and parses the frames as they come. */
 export const events = async (
   relay: Relay,
   id: string,
   headers: Record<string, string>,
   lastEventId?: number
-): Promise<EventReader> => {
-  const response = await call(relay, "GET", `/chats/${id}/events`, {
-    headers: { ...headers, ...(lastEventId === undefined ? {} : { "last-event-id": String(lastEventId) }) }
-  })
+): Promise<EventReader> =>
+  read(
+    await call(relay, "GET", `/chats/${id}/events`, {
+      headers: { ...headers, ...(lastEventId === undefined ? {} : { "last-event-id": String(lastEventId) }) }
+    })
+  )
+
+/** Opens `GET <base>/chats/:id/events` over real HTTP and parses the frames as they come. */
+export const eventsAt = async (base: string, id: string, headers: Record<string, string>): Promise<EventReader> =>
+  read(await fetch(`${base}/chats/${id}/events`, { headers }))
+
+const read = (response: Response): EventReader => {
   const frames: Array<{ id?: number; event: ChatEvent }> = []
   const reader = response.status === 200 ? response.body?.getReader() : undefined
   const decoder = new TextDecoder()
   let buffer = ""
+  let text = ""
   const done = (async () => {
     if (reader === undefined) return
     for (;;) {
       const chunk = await reader.read().catch(() => ({ done: true, value: undefined }))
       if (chunk.done) return
-      buffer += decoder.decode(chunk.value, { stream: true })
+      const decoded = decoder.decode(chunk.value, { stream: true })
+      text += decoded
+      buffer += decoded
       let end = buffer.indexOf("\n\n")
       while (end >= 0) {
         const block = buffer.slice(0, end)
@@ -127,6 +140,7 @@ export const events = async (
     status: response.status,
     response,
     frames,
+    text: () => text,
     done,
     until: (what, match, timeout = 15_000) =>
       eventually(what, () => frames.find((frame) => match(frame.event))?.event, timeout),
