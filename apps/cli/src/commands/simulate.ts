@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { Command, Options } from "@effect/cli"
 import type { FaultRule, RunningSimulator } from "@switchboard/simulator"
-import { Effect, Option } from "effect"
+import { Config, Effect, Option } from "effect"
 import { CliFailure, ExitCode } from "../exit.ts"
 import { describe, describedDefault } from "../options.ts"
 import { providerNames, titles } from "../providers.ts"
@@ -13,7 +13,8 @@ import { colourFor, makeStyle, symbols } from "../style.ts"
 
 const port = Options.integer("port").pipe(
   Options.withPseudoName("PORT"),
-  describedDefault(4010, "TCP port; 0 picks a free one.")
+  Options.withFallbackConfig(Config.integer("SWITCHBOARD_PORT")),
+  describedDefault(4010, "TCP port (or SWITCHBOARD_PORT); 0 picks a free one.")
 )
 const host = Options.text("host").pipe(
   Options.withPseudoName("HOST"),
