@@ -215,17 +215,20 @@ await runtime.dispose()
 await new Promise((resolve) => setTimeout(resolve, 1000))
 const resourcesAfter = countKinds(process.getActiveResourcesInfo())
 
-process.send({
-  type: "result",
-  result: {
-    base,
-    elapsedMs,
-    cpuSeconds: (used.user + used.system) / 1e6,
-    maxRss: process.resourceUsage().maxRSS * 1024,
-    ambiguousStarts: counter.count,
-    logged: [...logged],
-    resourcesBefore,
-    resourcesAfter,
-    records
-  }
-}, () => process.exit(0)) // once the result is through the channel: a large one takes a while on a busy machine
+process.send(
+  {
+    type: "result",
+    result: {
+      base,
+      elapsedMs,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      ambiguousStarts: counter.count,
+      logged: [...logged],
+      resourcesBefore,
+      resourcesAfter,
+      records
+    }
+  },
+  () => process.exit(0)
+) // once the result is through the channel: a large one takes a while on a busy machine
