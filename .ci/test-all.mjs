@@ -23,7 +23,12 @@ const tested = packageDirs.filter((dir) => manifest(dir).scripts?.test !== undef
 // Reports of an earlier run must never be counted: turbo restores them from its cache when a task is a hit.
 for (const dir of tested) rmSync(join(root, dir, "test-results"), { recursive: true, force: true })
 
-const turbo = spawnSync("pnpm", ["exec", "turbo", "run", ...tasks, "--continue"], { cwd: root, stdio: "inherit" })
+// At most four tasks at once: the suites wait on real loopback servers and child processes more than they compute,
+// but all of them at once on CI's two cores (load 19) made bounded waits in them run out.
+const turbo = spawnSync("pnpm", ["exec", "turbo", "run", ...tasks, "--continue", "--concurrency=4"], {
+  cwd: root,
+  stdio: "inherit"
+})
 // Package sources changed without a changeset fail the run (compared with the base branch, main).
 const changesets = spawnSync("pnpm", ["exec", "changeset", "status"], { cwd: root, stdio: "inherit" })
 
