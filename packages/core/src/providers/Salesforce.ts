@@ -320,19 +320,22 @@ export const make = (
       return client
     }
 
+    /** The button a chat or an availability check is for: `routing`, or the settings' button. */
+    const buttonFor = (routing: string | undefined) => {
+      const buttonId = routing ?? settings.buttonId
+      return salesforceId.test(buttonId)
+        ? Effect.succeed(buttonId)
+        : Effect.fail(
+            new InvalidConfiguration({ provider, field: "routing", problem: "must be a Salesforce button id" })
+          )
+    }
+
     const start = Effect.fn("Salesforce.start", { captureStackTrace: false })(function* (
       request: StartRequest,
       emit: Emit,
       health: Health
     ) {
-      const buttonId = request.routing ?? settings.buttonId
-      if (!salesforceId.test(buttonId)) {
-        return yield* new InvalidConfiguration({
-          provider,
-          field: "routing",
-          problem: "must be a Salesforce button id"
-        })
-      }
+      const buttonId = yield* buttonFor(request.routing)
       // A lost answer leaves an orphan session with no chat, which the server expires: retrying is safe. The
       // session and the chat request are a start in flight each; the wait for an agent to accept is not.
       const answer = yield* retryTransient(
@@ -380,14 +383,7 @@ export const make = (
      */
     const availability = (routing?: string) =>
       Effect.gen(function* () {
-        const buttonId = routing ?? settings.buttonId
-        if (!salesforceId.test(buttonId)) {
-          return yield* new InvalidConfiguration({
-            provider,
-            field: "routing",
-            problem: "must be a Salesforce button id"
-          })
-        }
+        const buttonId = yield* buttonFor(routing)
         const answer = yield* retryTransient(
           provider,
           "Availability",
