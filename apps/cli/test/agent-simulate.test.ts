@@ -114,6 +114,16 @@ describe("switchboard agent", () => {
     assert.include(result.stderr, `No simulator answers at ${url}.`)
   })
 
+  it("a chat id that is not one is a usage error even when no simulator answers", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/_agent`
+    const result = await run(["agent", "say", "nope", "hi", "--control", url])
+    assert.strictEqual(result.code, 2, result.stderr)
+    assert.deepStrictEqual(result.stderr.trimEnd().split("\n"), [
+      '✖ "nope" is not a chat id: a chat id is sf_, lp_ or lc_ and 12 hex digits, such as lc_0a1b2c3d4e5f.',
+      "  `switchboard agent list` shows the chats."
+    ])
+  })
+
   it("a chat id that is not one: what a chat id looks like, and which chats there are", async () => {
     const malformed = await run(["agent", "say", "nope", "hi", ...control()])
     assert.strictEqual(malformed.code, 2, malformed.stderr)

@@ -31,6 +31,7 @@ const unreachable = (url: string) =>
 
 /** The simulator's chat ids (control API, `ChatId`): `sf_`, `lp_` or `lc_` and 12 hex digits. */
 const chatIdShape = "sf_, lp_ or lc_ and 12 hex digits, such as lc_0a1b2c3d4e5f"
+const chatIdPattern = /^(sf|lp|lc)_[0-9a-f]{12}$/
 
 /** `lc_0a1b2c3d4e5f Kim (waiting)`. */
 const brief = (chat: ChatView) =>
@@ -105,6 +106,11 @@ export const makeControl = (url: string): Control => {
       )
     )
   const chat = (id: string) => `/chats/${encodeURIComponent(id)}`
+  /** A malformed id is a usage error whether or not a simulator answers: it is checked before any request. */
+  const onChat =
+    <A extends ReadonlyArray<unknown>>(action: (id: string, ...rest: A) => Effect.Effect<ChatView, CliFailure>) =>
+    (id: string, ...rest: A): Effect.Effect<ChatView, CliFailure> =>
+      chatIdPattern.test(id) ? action(id, ...rest) : unknownChat(id, false)
   return {
     url,
     list: (state) =>
@@ -112,11 +118,13 @@ export const makeControl = (url: string): Control => {
         request<{ chats: ReadonlyArray<ChatView> }>("GET", state === undefined ? "/chats" : `/chats?state=${state}`),
         (answer) => answer.chats
       ),
-    get: (id) => request("GET", chat(id)),
-    accept: (id, name) => request("POST", `${chat(id)}/accept`, name === undefined ? {} : { agent: { name } }),
-    say: (id, text) => request("POST", `${chat(id)}/messages`, { text }),
-    typing: (id, on) => request("POST", `${chat(id)}/typing`, { on }),
-    transfer: (id, name) => request("POST", `${chat(id)}/transfer`, { agent: { name } }),
-    end: (id, reason) => request("POST", `${chat(id)}/end`, reason === undefined ? {} : { reason })
+    get: onChat((id) => request("GET", chat(id))),
+    accept: onChat((id, name?: string) =>
+      request("POST", `${chat(id)}/accept`, name === undefined ? {} : { agent: { name } })
+    ),
+    say: onChat((id, text: string) => request("POST", `${chat(id)}/messages`, { text })),
+    typing: onChat((id, on: boolean) => request("POST", `${chat(id)}/typing`, { on })),
+    transfer: onChat((id, name: string) => request("POST", `${chat(id)}/transfer`, { agent: { name } })),
+    end: onChat((id, reason?: string) => request("POST", `${chat(id)}/end`, reason === undefined ? {} : { reason }))
   }
 }
