@@ -27,6 +27,9 @@ export const widget = (page: Page) => {
     email: panel.getByLabel("Email"),
     question: panel.getByLabel("Your question"),
     startButton: panel.getByRole("button", { name: "Start chat" }),
+    /** The pre-chat form's first line (the wait, or that no agent is online) and its alert. */
+    hint: panel.locator(".sb-hint"),
+    alert: panel.getByRole("alert"),
     status: panel.locator(".sb-status"),
     log: panel.getByRole("log", { name: "Messages" }),
     typing: panel.locator(".sb-typing"),
@@ -110,7 +113,7 @@ const docs = fileURLToPath(new URL("../docs/", import.meta.url))
 
 export interface DocsShot {
   /** The one project that writes this picture (each picture has one author). */
-  readonly project: "livechat" | "salesforce"
+  readonly project: "livechat" | "salesforce" | "availability"
   /** Crops to this element, plus `margin` pixels around it (within the viewport); the whole viewport otherwise. */
   readonly of?: Locator
   readonly margin?: number

@@ -263,6 +263,83 @@ test("a message that was not sent gets a Retry button, which sends it once", asy
   await agent.context.close()
 })
 
+test("a retry after the answer was lost (the relay had the line) does not send it twice", async ({
+  page,
+  browser,
+  baseURL
+}) => {
+  const visitor = widget(page)
+  await visitor.start("Lou Lost", "Where is my order?")
+
+  // No agent yet: the relay takes the line and holds it (its answer would be "pending"), but the page never hears
+  // back, so to the visitor it was not sent.
+  const tries: Array<string> = []
+  await page.route("**/api/chats/*/messages", async (route) => {
+    tries.push((route.request().postDataJSON() as { clientMessageId: string }).clientMessageId)
+    if (tries.length > 1) return route.continue()
+    await route.fetch()
+    await route.abort("connectionfailed")
+  })
+  await visitor.say("Order 10442")
+  await expect(visitor.log.locator(".sb-pending").last()).toContainText("Not sent")
+  await visitor.retry.click()
+  await expect(visitor.log.locator(".sb-pending").last()).toContainText("Waiting for an agent…")
+  expect(tries).toHaveLength(2)
+  expect(tries[1]).toBe(tries[0]) // the same line, by the same id: the relay joins the send it already has
+
+  const agent = await agentConsole(browser, baseURL as string)
+  await agent.open("Lou Lost")
+  await agent.accept("Grace")
+  await visitor.say("Thanks")
+  await expect(agent.transcript).toContainText("Lou Lost: Thanks")
+  await expect(agent.transcript.getByText("Lou Lost: Order 10442", { exact: true })).toHaveCount(1)
+  await expect(visitor.log.locator(".sb-pending")).toHaveCount(0)
+  expect(await visitor.lines()).toEqual(["Where is my order?", "Order 10442", "Thanks"])
+  await agent.context.close()
+})
+
+test("the launcher follows whether an agent is online; the form says so, and still tries @availability", async ({
+  page
+}, testInfo) => {
+  const agents = (available: boolean) =>
+    page.request
+      .put("/_agent/availability", { data: { available } })
+      .then((answer) => expect(answer.status()).toBe(200))
+  const visitor = widget(page)
+  await agents(false)
+  await page.goto("/")
+  await expect(visitor.launcher).toHaveText("Chat with us (no agents online)")
+  await expect(visitor.launcher).toHaveAttribute("data-offline")
+  await shot(page, testInfo, "offline")
+  await docsShot(page, testInfo, "widget-offline", { project: "availability", of: visitor.launcher, margin: 24 })
+  expect(await axeProblems(page), "the offline launcher").toEqual([])
+
+  await visitor.launcher.click()
+  await expect(visitor.hint).toHaveText(
+    "No agent is online right now, so your chat may not be answered. You can still try. All fields are required."
+  )
+  // The visitor tries anyway: Salesforce refuses the chat, and the form says so in plain words.
+  await visitor.name.fill("Olive Offline")
+  await visitor.email.fill("olive@example.com")
+  await visitor.question.fill("Is anyone there?")
+  await visitor.startButton.click()
+  await expect(visitor.alert).toHaveText("No agent can take a chat right now. Please try again later.")
+
+  // Agents come back: the window asks again when it opens, and the launcher follows once it is closed.
+  await agents(true)
+  await visitor.minimize.click()
+  await visitor.launcher.click()
+  await expect(visitor.hint).toHaveText("An agent will be with you in less than a minute. All fields are required.")
+  await visitor.minimize.click()
+  await expect(visitor.launcher).toHaveText("Chat with us")
+  await expect(visitor.launcher).not.toHaveAttribute("data-offline")
+
+  // And it starts now.
+  await visitor.launcher.click()
+  await visitor.startButton.click()
+  await expect(visitor.status).toContainText("Waiting for an agent")
+})
+
 test("agent messages that arrive while the chat is hidden are counted on the launcher until it is opened", async ({
   page,
   browser,

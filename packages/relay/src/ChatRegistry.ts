@@ -5,11 +5,17 @@
  * - A chat with no open event stream for `idleTimeout` is abandoned: it is ended at the provider.
  * - An ended chat stays readable for `retainEnded` (a reload shows how it ended), then is forgotten.
  * - Closing the registry (the relay's `close()`) ends every chat at the provider, in parallel.
+ * - A visitor message is sent once per `clientMessageId`: a repeat (a retry after a lost answer) joins the first
+ *   send instead of sending again, unless that one failed. A send answered `pending` reports how it ended in the
+ *   chat's events (`message-status`).
  */
-import { type Capabilities, ChatProvider, type Errors, Session } from "@switchboard/core"
+import { randomUUID } from "node:crypto"
+import { type Capabilities, ChatProvider, Errors, Session } from "@switchboard/core"
 import {
+  Cause,
   Clock,
   Context,
+  Deferred,
   type Duration,
   Effect,
   ExecutionStrategy,
@@ -22,6 +28,7 @@ import {
   SubscriptionRef
 } from "effect"
 import * as EventLog from "./EventLog.ts"
+import { fromChatError } from "./Http.ts"
 import { bucket, keyed, type Rate } from "./RateLimit.ts"
 import { forbidden, notFound, RelayError, rateLimited, unauthorized } from "./RelayError.ts"
 import { chatIdPattern, digest, matches, newChatId, newToken, tokenPattern } from "./Token.ts"
@@ -35,6 +42,8 @@ export interface RegistrySettings {
   readonly maxStreamsPerChat: number
   /** How long `send` waits for the provider before answering "pending" (the message still goes out). */
   readonly sendWait: Duration.Duration
+  /** How long one availability answer (or failure) from the provider is reused. */
+  readonly availabilityCache: Duration.Duration
   readonly rates: { readonly starts: Rate; readonly messages: Rate; readonly typing: Rate }
   readonly session: Session.SessionOptions
 }
@@ -66,6 +75,20 @@ export interface Started {
   readonly token: string
 }
 
+/** One visitor message on its way, by its `clientMessageId`. */
+interface Delivery {
+  readonly text: string
+  /** Completed with the send's outcome. */
+  readonly done: Deferred.Deferred<void, Errors.ChatError>
+  /** A request was answered `pending`: the outcome goes to the chat's events. */
+  promised: boolean
+  outcome?: Exit.Exit<void, Errors.ChatError>
+  reported: boolean
+}
+
+/** Sends remembered per chat, for repeats of the same `clientMessageId` (retries come within seconds). */
+const sendsKept = 256
+
 interface Entry {
   readonly id: string
   readonly digest: Buffer
@@ -74,6 +97,7 @@ interface Entry {
   readonly log: EventLog.EventLog
   readonly messages: (now: number) => number
   readonly typing: (now: number) => number
+  readonly sends: Map<string, Delivery>
   pump?: Fiber.RuntimeFiber<void>
   idle?: Fiber.RuntimeFiber<void>
   streams: number
@@ -103,6 +127,11 @@ const make = Effect.gen(function* () {
   const chatsScope = yield* Scope.fork(scope, ExecutionStrategy.parallel)
   const chats = new Map<string, Entry>()
   const starts = keyed(settings.rates.starts)
+  // One provider call per `availabilityCache`, whatever the number of page views; callers at once share it.
+  const askAvailability =
+    provider.availability === undefined
+      ? undefined
+      : yield* Effect.cachedWithTTL(provider.availability(), settings.availabilityCache)
 
   const limit = (take: (now: number) => number, what: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -186,6 +215,7 @@ const make = Effect.gen(function* () {
         log: yield* EventLog.make(settings.eventLogSize),
         messages: bucket(settings.rates.messages, now).take,
         typing: bucket(settings.rates.typing, now).take,
+        sends: new Map(),
         streams: 0
       }
       chats.set(id, entry)
@@ -295,33 +325,109 @@ const make = Effect.gen(function* () {
     }
   }
 
+  /** Tells the page how a send it was told is `pending` ended, once (and nothing of one it saw end). */
+  const report = (entry: Entry, clientMessageId: string, delivery: Delivery) =>
+    Effect.suspend(() => {
+      const outcome = delivery.outcome
+      if (!delivery.promised || outcome === undefined || delivery.reported) return Effect.void
+      delivery.reported = true
+      if (Exit.isSuccess(outcome)) {
+        return entry.log.append({ type: "message-status", clientMessageId, status: "delivered" })
+      }
+      const failure = Cause.failureOption(outcome.cause)
+      if (failure._tag === "None") return Effect.void // interrupted: the chat is being closed, and says so
+      const { code, message } = fromChatError(failure.value)
+      return entry.log.append({ type: "message-status", clientMessageId, status: "failed", error: { code, message } })
+    })
+
+  /** Starts sending a visitor message in the chat's scope (it outlives the request that asked for it). */
+  const deliver = (entry: Entry, clientMessageId: string, text: string) =>
+    Effect.gen(function* () {
+      const delivery: Delivery = {
+        text,
+        done: yield* Deferred.make<void, Errors.ChatError>(),
+        promised: false,
+        reported: false
+      }
+      yield* entry.session.send(text).pipe(
+        Effect.tapError((error) => Effect.logWarning("relay: a visitor message was not delivered", error.message)),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            delivery.outcome = exit
+            return Deferred.done(delivery.done, exit).pipe(Effect.zipRight(report(entry, clientMessageId, delivery)))
+          })
+        ),
+        Effect.forkIn(entry.scope)
+      )
+      entry.sends.delete(clientMessageId) // a failed one being sent again: newest last
+      entry.sends.set(clientMessageId, delivery)
+      for (const kept of entry.sends.keys()) {
+        if (entry.sends.size <= sendsKept) break
+        entry.sends.delete(kept)
+      }
+      return delivery
+    })
+
+  const failed = (delivery: Delivery) => delivery.outcome !== undefined && Exit.isFailure(delivery.outcome)
+
   const ensureOpen = (entry: Entry) =>
     entry.log.ended()
       ? Effect.fail(new RelayError({ status: 409, code: "chat_ended", message: "This chat has ended." }))
       : Effect.void
 
+  /**
+   * Whether an agent can take a chat now (the settings' routing), from the provider at most once per
+   * `availabilityCache`; 501 `availability_unsupported` where the provider has no such call (LiveChat v2).
+   */
+  const availability: Effect.Effect<ChatProvider.Availability, Errors.ChatError | RelayError> =
+    askAvailability ??
+    new RelayError({
+      status: 501,
+      code: "availability_unsupported",
+      message: `${Errors.titles[provider.name]} cannot tell whether an agent is available before a chat starts.`
+    })
+
   return {
     start,
 
+    availability,
+
     info: (id: string, token: string | undefined) => Effect.flatMap(authorize(id, token), summary),
 
-    /** "delivered" once the provider accepted it; "pending" when it is still waiting (for an agent, say). */
-    send: (id: string, token: string | undefined, text: string) =>
+    /**
+     * "delivered" once the provider accepted it; "pending" when it is still waiting (for an agent, say), and then a
+     * `message-status` event says how it ended. The same `clientMessageId` again joins that send rather than
+     * sending twice, unless it failed (then it is sent again); with other text it is refused.
+     */
+    send: (id: string, token: string | undefined, text: string, clientMessageId: string = randomUUID()) =>
       Effect.gen(function* () {
         const entry = yield* authorize(id, token)
-        yield* ensureOpen(entry)
-        yield* limit(entry.messages, "messages")
-        const delivery = yield* entry.session.send(text).pipe(
-          Effect.tapError((error) => Effect.logWarning("relay: a visitor message was not delivered", error.message)),
-          Effect.forkIn(entry.scope)
-        )
-        return yield* Fiber.join(delivery).pipe(
+        let delivery = entry.sends.get(clientMessageId)
+        if (delivery !== undefined && delivery.text !== text) {
+          return yield* new RelayError({
+            status: 409,
+            code: "message_id_reused",
+            message: "This clientMessageId was sent with another text; give each message its own."
+          })
+        }
+        if (delivery === undefined || failed(delivery)) {
+          yield* ensureOpen(entry)
+          yield* limit(entry.messages, "messages")
+          delivery = yield* deliver(entry, clientMessageId, text)
+        }
+        const joined = delivery
+        const status = yield* Deferred.await(joined.done).pipe(
           Effect.timeoutTo({
             duration: settings.sendWait,
             onSuccess: () => "delivered" as const,
             onTimeout: () => "pending" as const
           })
         )
+        if (status === "pending") {
+          joined.promised = true
+          yield* report(entry, clientMessageId, joined) // in case it ended as the wait ran out
+        }
+        return { status, clientMessageId }
       }),
 
     typing: (id: string, token: string | undefined, on: boolean) =>

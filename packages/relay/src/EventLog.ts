@@ -1,6 +1,6 @@
 /**
- * One chat's event log as the browser sees it: core's normalized events numbered 1, 2, 3... (the SSE `id`), the
- * newest `capacity` kept for `Last-Event-ID` resume, and a live feed for open streams.
+ * One chat's event log as the browser sees it: core's normalized events, and the relay's `message-status`, numbered
+ * 1, 2, 3... (the SSE `id`), the newest `capacity` kept for `Last-Event-ID` resume, and a live feed for open streams.
  *
  * The feed is plain callbacks, no fiber and no queue per reader: a burst of reconnects (1,000 streams at once) costs
  * the relay a replay and a `Map` entry each. An Effect Stream per reader cost 1 to 2 ms and 50 to 130 KB here, which a
@@ -9,7 +9,24 @@
 import type { ChatEvent } from "@switchboard/core"
 import { Effect } from "effect"
 
-type Event = ChatEvent.ChatEvent
+/**
+ * The relay's own event: how a visitor message ended that `POST /messages` answered `pending` (it was still on its
+ * way when `sendWait` ran out). `failed` means the provider never took it: the page may offer to send it again, with
+ * the same `clientMessageId`.
+ */
+export type MessageStatus =
+  | { readonly type: "message-status"; readonly clientMessageId: string; readonly status: "delivered" }
+  | {
+      readonly type: "message-status"
+      readonly clientMessageId: string
+      readonly status: "failed"
+      readonly error: { readonly code: string; readonly message: string }
+    }
+
+/** What a chat's event stream carries: core's normalized events and the relay's `message-status`. */
+export type RelayEvent = ChatEvent.ChatEvent | MessageStatus
+
+type Event = RelayEvent
 
 /** One event on the wire: numbered, except the relay's own notice that older events are no longer kept. */
 export interface Frame {

@@ -24,7 +24,16 @@ export const StartBody = Schema.Struct({
   email: Schema.optionalWith(Email, { exact: true }),
   question: Question
 })
-export const MessageBody = Schema.Struct({ text: Schema.String })
+/** The page's own id for a message, so that a retry after a lost answer is not sent twice. */
+const ClientMessageId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: () => "clientMessageId must be 1 to 64 letters, digits, _ or -"
+  })
+)
+export const MessageBody = Schema.Struct({
+  text: Schema.String,
+  clientMessageId: Schema.optionalWith(ClientMessageId, { exact: true })
+})
 export const TypingBody = Schema.Struct({ on: Schema.Boolean })
 
 /** `{}` or no body at all. */

@@ -4,10 +4,11 @@
  *
  * | route                       | what                                                                  |
  * | --------------------------- | --------------------------------------------------------------------- |
+ * | `GET /availability`         | whether an agent can take a chat now (cached `availabilityCache`)     |
  * | `POST /chats`               | pre-chat form → a chat through core, and the visitor token            |
  * | `GET /chats/:id`            | the chat's state and capabilities                                     |
  * | `GET /chats/:id/events`     | Server-Sent Events of core's normalized events, `Last-Event-ID` resume |
- * | `POST /chats/:id/messages`  | a visitor message                                                     |
+ * | `POST /chats/:id/messages`  | a visitor message, once per `clientMessageId`                         |
  * | `POST /chats/:id/typing`    | visitor typing on or off                                              |
  * | `POST /chats/:id/end`       | ends the chat at the provider                                         |
  */
@@ -80,6 +81,11 @@ export interface RelayOptions<E = never> {
   readonly heartbeat?: Duration.DurationInput
   /** How long `POST /messages` waits for the provider before answering 202 (the message still goes out); default 3 s. */
   readonly sendWait?: Duration.DurationInput
+  /**
+   * How long `GET /availability` reuses the provider's answer (or failure), so that page views do not each ask the
+   * provider; default 15 s.
+   */
+  readonly availabilityCache?: Duration.DurationInput
   readonly rateLimits?: {
     /** New chats per client address; default 10 at once, 10 a minute. */
     readonly starts?: Rate
@@ -123,6 +129,7 @@ const settingsOf = (options: RelayOptions<unknown>): RegistrySettings => ({
   maxChats: options.maxChats ?? 1000,
   maxStreamsPerChat: options.maxStreamsPerChat ?? 4,
   sendWait: Duration.decode(options.sendWait ?? "3 seconds"),
+  availabilityCache: Duration.decode(options.availabilityCache ?? "15 seconds"),
   rates: {
     starts: options.rateLimits?.starts ?? { burst: 10, perMinute: 10 },
     messages: options.rateLimits?.messages ?? { burst: 10, perMinute: 30 },
@@ -304,6 +311,14 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
     })
   )
 
+  app.get("/availability", (c) =>
+    run(
+      c,
+      Effect.flatMap(ChatRegistry, (registry) => registry.availability),
+      (availability) => c.json(availability)
+    )
+  )
+
   app.post("/chats", async (c) => {
     const input = decode(StartBody, await body(c))
     if (input._tag === "Left") return refuse(c, input.left)
@@ -346,8 +361,10 @@ export const createRelay = async <E>(options: RelayOptions<E>): Promise<Relay> =
     if (problem !== undefined) return refuse(c, problem)
     return run(
       c,
-      Effect.flatMap(ChatRegistry, (registry) => registry.send(c.req.param("id"), tokenOf(c), input.right.text)),
-      (status) => c.json({ status }, status === "delivered" ? 200 : 202)
+      Effect.flatMap(ChatRegistry, (registry) =>
+        registry.send(c.req.param("id"), tokenOf(c), input.right.text, input.right.clientMessageId)
+      ),
+      (sent) => c.json(sent, sent.status === "delivered" ? 200 : 202)
     )
   })
 

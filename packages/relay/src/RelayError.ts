@@ -14,13 +14,15 @@ export type RelayErrorCode =
   | "origin_not_allowed"
   | "not_found"
   | "chat_ended"
+  | "message_id_reused"
+  | "availability_unsupported"
   | "rate_limited"
   | "too_many_streams"
   | "capacity"
   | "shutting_down"
 
 export class RelayError extends Data.TaggedError("RelayError")<{
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 501 | 503
   readonly code: RelayErrorCode
   readonly message: string
   /** Sent as `Retry-After` (seconds). */

@@ -6,14 +6,18 @@
  * @example
  * ```ts
  * const relay = createRelayClient("/chat-api")
+ * const online = await relay.availability() // undefined where the provider cannot tell
  * const chat = (await relay.resume()) ?? (await relay.start({ name, email, question }))
  * relay.listen({ event: (event) => render(event) })
  * await relay.send("Hello")
  * ```
  */
-import type { Capabilities, ChatEvent as Events, Session } from "@switchboard/core"
+import type { Capabilities, ChatProvider, ChatEvent as Events, Session } from "@switchboard/core"
+import type { MessageStatus, RelayEvent } from "./EventLog.ts"
 
 export type ChatEvent = Events.ChatEvent
+export type { MessageStatus, RelayEvent }
+export type Availability = ChatProvider.Availability
 
 /** What the relay says about a chat. */
 export interface ChatInfo {
@@ -45,8 +49,11 @@ export class RelayError extends Error {
 export type Connection = "connecting" | "open" | "reconnecting" | "closed"
 
 export interface Listener {
-  /** Every event once, in order (replayed from the start after a reload). */
-  event(event: ChatEvent): void
+  /**
+   * Every event once, in order (replayed from the start after a reload): core's events, and `message-status` for a
+   * message `send` resolved `pending`.
+   */
+  event(event: RelayEvent): void
   connection?(state: Connection): void
   /** The chat is gone at the relay (forgotten, or the token was refused): start a new one. */
   gone?(error: RelayError): void
@@ -66,13 +73,26 @@ export interface RelayClient {
   start(form: StartForm): Promise<ChatInfo>
   /** Streams the chat's events; returns a function that stops. */
   listen(listener: Listener): () => void
-  /** Resolves `delivered`, or `pending` while the provider still holds it (waiting for an agent). */
-  send(text: string): Promise<"delivered" | "pending">
+  /**
+   * Whether an agent can take a chat now, and the wait estimate where the provider gives one; `undefined` where the
+   * provider cannot tell (LiveChat). The relay asks the provider at most every `availabilityCache`.
+   */
+  availability(): Promise<Availability | undefined>
+  /**
+   * Resolves `delivered`, or `pending` while the provider still holds it (waiting for an agent); a `message-status`
+   * event with the same `clientMessageId` then says how it ended. To retry a message whose answer never came, send it
+   * again with its `clientMessageId`: the relay sends it once. Without one, the client makes one per call.
+   */
+  send(text: string, clientMessageId?: string): Promise<"delivered" | "pending">
   typing(on: boolean): Promise<void>
   end(): Promise<void>
   /** Forgets the chat (after it ended, to start another). */
   forget(): void
 }
+
+/** 128 random bits as hex: a `clientMessageId` (`crypto.randomUUID` is missing on plain-http pages). */
+export const newClientMessageId = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("")
 
 const sessionStore = () => {
   try {
@@ -150,7 +170,7 @@ export const createRelayClient = (baseUrl: string, options: RelayClientOptions =
         const n = Number(message.lastEventId)
         if (message.lastEventId !== "" && n <= last) return // already seen (never shown twice)
         if (message.lastEventId !== "") last = n
-        const event = JSON.parse(message.data) as ChatEvent
+        const event = JSON.parse(message.data) as RelayEvent
         listener.event(event)
         if (event.type === "ended") {
           stopped = true
@@ -204,10 +224,23 @@ export const createRelayClient = (baseUrl: string, options: RelayClientOptions =
         return undefined
       }
     },
+    availability: async () => {
+      try {
+        return await request<Availability>("GET", "/availability")
+      } catch (error) {
+        if (error instanceof RelayError && error.code === "availability_unsupported") return undefined
+        throw error
+      }
+    },
     start: async (form) => keep((await request<{ chat: ChatInfo }>("POST", "/chats", form)).chat),
     listen,
-    send: async (text) =>
-      (await request<{ status: "delivered" | "pending" }>("POST", `/chats/${id()}/messages`, { text })).status,
+    send: async (text, clientMessageId = newClientMessageId()) =>
+      (
+        await request<{ status: "delivered" | "pending" }>("POST", `/chats/${id()}/messages`, {
+          text,
+          clientMessageId
+        })
+      ).status,
     typing: (on) => request<void>("POST", `/chats/${id()}/typing`, { on }),
     end: async () => {
       chat = (await request<{ chat: ChatInfo }>("POST", `/chats/${id()}/end`)).chat

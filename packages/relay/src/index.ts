@@ -15,7 +15,7 @@ export {
   type RegistrySettings,
   type StartInput
 } from "./ChatRegistry.ts"
-export type { Frame } from "./EventLog.ts"
+export type { Frame, MessageStatus, RelayEvent } from "./EventLog.ts"
 export type { Rate } from "./RateLimit.ts"
 export { createRelay, type Relay, type RelayOptions } from "./Relay.ts"
 export { RelayError, type RelayErrorCode } from "./RelayError.ts"

@@ -32,7 +32,7 @@ describe("relay: a chat from start to end", () => {
       headers: ada.auth
     })
     assert.strictEqual(sent.status, 200)
-    assert.deepStrictEqual(await sent.json(), { status: "delivered" })
+    assert.deepInclude(await sent.json(), { status: "delivered" })
     await stream.until("the echo", (event) => event.type === "message" && event.text === "It was due yesterday")
     assert.strictEqual(s.sim.hub.get(remote.id).transcript.filter((entry) => entry.kind === "message").length, 3)
 

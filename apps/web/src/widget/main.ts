@@ -5,11 +5,19 @@
  * once and a reconnect never shows a line twice.
  */
 import "./widget.css"
-import { type ChatEvent, type ChatInfo, createRelayClient, RelayError } from "@switchboard/relay/client"
+import {
+  type Availability,
+  type ChatEvent,
+  type ChatInfo,
+  createRelayClient,
+  newClientMessageId,
+  RelayError,
+  type RelayEvent
+} from "@switchboard/relay/client"
 import { clock, fill, h } from "../dom.ts"
 import { makeReconnecting } from "./reconnecting.ts"
 import { makeShell } from "./shell.ts"
-import { endedText, queueText } from "./text.ts"
+import { endedText, formHint, launcherText, queueText } from "./text.ts"
 
 type Ended = Extract<ChatEvent, { type: "ended" }>
 
@@ -18,8 +26,48 @@ const relay = createRelayClient(relayUrl)
 
 // ---- the launcher and the chat window ----------------------------------------------------------------------------
 
-const shell = makeShell(() => (chat === undefined ? "Chat with us" : "Back to the chat"))
+const shell = makeShell(() => (chat === undefined ? launcherText(availability) : "Back to the chat"))
 const { body, setOpen } = shell
+
+// ---- availability: the launcher and the form follow whether an agent can take a chat now ---------------------------
+
+/** The relay's last answer; undefined while unknown, where the provider cannot tell, or when the relay failed. */
+let availability: Availability | undefined
+/** The pre-chat form's first line, while the form is shown. */
+let hint: HTMLElement | undefined
+
+const showAvailability = () => {
+  shell.refresh(chat === undefined && availability?.available === false)
+  if (hint !== undefined) fill(hint, formHint(availability))
+}
+
+/**
+ * Asks the relay (which asks the provider at most every few seconds, whatever the number of pages), while there is
+ * no chat: at load, when the window opens, when the tab comes back into view and every minute. A failure is not the
+ * visitor's business: the launcher then stays as it is without availability.
+ */
+const checkAvailability = () => {
+  if (chat !== undefined) return
+  relay.availability().then(
+    (answer) => {
+      availability = answer
+      showAvailability()
+    },
+    () => {
+      availability = undefined
+      showAvailability()
+    }
+  )
+}
+setInterval(() => {
+  if (document.visibilityState === "visible") checkAvailability()
+}, 60_000)
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") checkAvailability()
+})
+shell.launcher.addEventListener("click", () => {
+  if (shell.isOpen()) checkAvailability()
+})
 
 // ---- the pre-chat form --------------------------------------------------------------------------------------------
 
@@ -46,10 +94,11 @@ const showForm = (problem?: string) => {
   const question = h("textarea", { id: "sb-question", name: "question", required: true, maxlength: "2000", rows: "3" })
   const alert = h("p", { class: "sb-alert", role: "alert" }, problem ?? "")
   const submit = h("button", { type: "submit", class: "sb-primary" }, "Start chat")
+  hint = h("p", { class: "sb-hint" }, formHint(availability))
   const form = h(
     "form",
     { class: "sb-form", "aria-label": "Before we start" },
-    h("p", { class: "sb-hint" }, "An agent will be with you shortly. All fields are required."),
+    hint,
     field("sb-name", "Name", name),
     field("sb-email", "Email", email),
     field("sb-question", "Your question", question),
@@ -84,6 +133,8 @@ interface Pending {
   readonly item: HTMLDivElement
   readonly note: HTMLElement
   readonly retry: HTMLButtonElement
+  /** Sent with every try, so that the relay sends the line once however often it is retried. */
+  readonly clientMessageId: string
   sending: boolean
 }
 
@@ -168,7 +219,7 @@ const setEnded = (event: Ended) => {
 /** The compiler checks that `onEvent` names every event type; a type newer than this widget is ignored. */
 const unhandled = (_event: never) => undefined
 
-const onEvent = (event: ChatEvent) => {
+const onEvent = (event: RelayEvent) => {
   switch (event.type) {
     case "queued":
       if (agent === undefined) fill(status, queueText(event.position, event.estimatedWaitSeconds))
@@ -217,6 +268,9 @@ const onEvent = (event: ChatEvent) => {
     case "ended":
       setEnded(event)
       break
+    case "message-status":
+      onMessageStatus(event)
+      break
     case "unknown": // a provider event core passes through untouched: nothing to show
       break
     default:
@@ -226,6 +280,8 @@ const onEvent = (event: ChatEvent) => {
 
 const openChat = (info: ChatInfo) => {
   chat = info
+  hint = undefined
+  showAvailability()
   agent = undefined
   ended = undefined
   seen = new Set()
@@ -264,7 +320,7 @@ const addPending = (text: string, state: string): Pending => {
     h("p", { class: "sb-text" }, text),
     h("span", { class: "sb-state" }, note, retry)
   )
-  const entry: Pending = { text, item, note, retry, sending: false }
+  const entry: Pending = { text, item, note, retry, clientMessageId: newClientMessageId(), sending: false }
   retry.addEventListener("click", () => send(entry))
   pending.push(entry)
   log.append(item)
@@ -295,7 +351,7 @@ const send = (entry: Pending) => {
     entry.retry.removeAttribute("aria-disabled")
     return pending.includes(entry) // false once its line arrived or the chat ended: nothing left to say
   }
-  relay.send(entry.text).then(
+  relay.send(entry.text, entry.clientMessageId).then(
     (outcome) => {
       if (!settled()) return
       fill(entry.note, outcome === "delivered" ? "Sent" : waitingNote())
@@ -305,12 +361,24 @@ const send = (entry: Pending) => {
       if (hadFocus) composer.input.focus()
     },
     (error: unknown) => {
-      if (!settled()) return
-      entry.item.classList.add("sb-failed")
-      fill(entry.note, `Not sent: ${error instanceof RelayError ? error.message : "please try again."}`)
-      entry.retry.hidden = false
+      if (settled()) notSent(entry, error instanceof RelayError ? error.message : "please try again.")
     }
   )
+}
+
+/** The line did not reach the provider: it says why, and Retry sends it again (once, by its client message id). */
+const notSent = (entry: Pending, why: string) => {
+  entry.item.classList.add("sb-failed")
+  fill(entry.note, `Not sent: ${why}`)
+  entry.retry.hidden = false
+}
+
+/** How a line the relay answered "pending" for ended (it failed later, or went out). */
+const onMessageStatus = (event: Extract<RelayEvent, { type: "message-status" }>) => {
+  const entry = pending.find((item) => item.clientMessageId === event.clientMessageId)
+  if (entry === undefined || entry.sending) return // its own line arrived already, or a retry is on its way
+  if (event.status === "failed") notSent(entry, event.error.message)
+  else fill(entry.note, "Sent")
 }
 
 // Visitor typing, through the relay: "on" at the first keystroke, "off" after 3 s of quiet or when sent.
@@ -359,13 +427,17 @@ newChat.addEventListener("click", () => {
   relay.forget()
   chat = undefined
   showForm()
+  checkAvailability()
   body.querySelector<HTMLElement>("[data-autofocus]")?.focus()
 })
 
 // ---- start: pick up this tab's chat after a reload -----------------------------------------------------------------
 
 relay.resume().then((info) => {
-  if (info === undefined) return showForm()
+  if (info === undefined) {
+    showForm()
+    return checkAvailability()
+  }
   openChat(info)
   setOpen(true)
 })

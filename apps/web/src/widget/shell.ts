@@ -6,7 +6,10 @@
 import { fill, h } from "../dom.ts"
 import { unreadText } from "./text.ts"
 
-/** `closedLabel`: what the launcher says while the window is hidden ("Chat with us", "Back to the chat"). */
+/**
+ * `closedLabel`: what the launcher says while the window is hidden ("Chat with us", "Chat with us (no agents
+ * online)", "Back to the chat"); `refresh()` after it changes.
+ */
 export const makeShell = (closedLabel: () => string) => {
   // While messages are unread the launcher's name says how many ("Back to the chat, 2 unread messages"), and its
   // `data-unread` draws the badge (widget.css, `::after`): generated content is not text the name must contain.
@@ -86,7 +89,15 @@ export const makeShell = (closedLabel: () => string) => {
   return {
     /** Where the form or the chat goes. */
     body,
+    launcher,
     setOpen,
+    /** The launcher's words again (`closedLabel` changed); `offline` greys it (no agent online, no chat). */
+    refresh: (offline: boolean) => {
+      launcher.toggleAttribute("data-offline", offline)
+      showLauncher()
+    },
+    /** Whether the window is open. */
+    isOpen: () => !panel.hidden,
     /** An agent message arrived: counted on the launcher while the window is hidden. */
     agentMessage: () => {
       if (!panel.hidden) return

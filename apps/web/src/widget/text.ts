@@ -1,5 +1,7 @@
-/** What the widget says, in one place: queue, agent, end reasons, unread count, provider reconnection. */
-import type { ChatEvent } from "@switchboard/relay/client"
+/**
+ * What the widget says, in one place: availability, queue, agent, end reasons, unread count, provider reconnection.
+ */
+import type { Availability, ChatEvent } from "@switchboard/relay/client"
 
 type Ended = Extract<ChatEvent, { type: "ended" }>
 
@@ -56,6 +58,23 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** What the launcher's name adds for the agent messages that arrived while the chat window was hidden. */
 export const unreadText = (unread: number): string =>
   unread > 0 ? `, ${plural(unread, "unread message", "unread messages")}` : ""
+
+/**
+ * The pre-chat form's first line, from the provider's availability: a wait estimate where it gives one, a plain
+ * warning when no agent is online (the form still works: one may come online), and a neutral line when the provider
+ * cannot tell or the relay could not ask.
+ */
+export const formHint = (availability: Availability | undefined): string => {
+  if (availability?.available === false) {
+    return "No agent is online right now, so your chat may not be answered. You can still try. All fields are required."
+  }
+  const wait = availability?.estimatedWaitSeconds
+  return `An agent will be with you ${wait === undefined ? "shortly" : `in ${minutes(wait)}`}. All fields are required.`
+}
+
+/** What the launcher says while the window is hidden and there is no chat yet. */
+export const launcherText = (availability: Availability | undefined): string =>
+  availability?.available === false ? "Chat with us (no agents online)" : "Chat with us"
 
 /** What is said, once, while the provider cannot be reached (the countdown beside it is not announced). */
 export const reconnectingText = "Reconnecting to support…"
