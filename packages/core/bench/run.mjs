@@ -89,10 +89,11 @@ if (parts.includes(2)) {
   const coreHeap = option("core-heap", "")
   const semiSpace = option("semi-space", "64")
   const young = [`--max-semi-space-size=${semiSpace}`, `--min-semi-space-size=${semiSpace}`]
-  const wanted = option("variants", "hand,core,core-capped,hand-young,core-young").split(",")
+  const wanted = option("variants", "hand,core,client,core-capped,hand-young,core-young").split(",")
   const runs = [
     ["hand", "hand", []],
     ["core", "core", []],
+    ["client", "client", []],
     ...(coreHeap ? [["core-capped", "core", [`--max-old-space-size=${coreHeap}`]]] : []),
     ...(semiSpace
       ? [
@@ -132,6 +133,7 @@ if (parts.includes(2)) {
   const name = {
     hand: "hand-written setTimeout + fetch (capped Agent)",
     core: "core: Session.open + LiveChat.layer",
+    client: "core's Promise API: createChatClient + open",
     "core-capped": `core, node --max-old-space-size=${coreHeap}`,
     "hand-young": `hand-written, node --max-semi-space-size=${semiSpace}`,
     "core-young": `core, node --max-semi-space-size=${semiSpace}`
@@ -189,6 +191,14 @@ if (parts.includes(2)) {
       `- CPU: ${utilization.toFixed(2)}x the hand-written poller's utilization, ${perPoll.toFixed(2)}x its CPU per poll (target <= 1.0x): ${verdict(cpu <= 1)}`
     )
     out(`- peak RSS: ${rss.toFixed(2)}x the hand-written poller's (target <= 1.5x): ${verdict(rss <= 1.5)}`)
+    const client = ok(results.client)
+    if (client) {
+      const clientCpu = client.cpuMicrosPerPoll / core.cpuMicrosPerPoll
+      const clientHeap = client.heapPerSession / core.heapPerSession
+      out(
+        `- through createChatClient: ${clientCpu.toFixed(2)}x the Effect API's CPU per poll (target <= 1.2x): ${verdict(clientCpu <= 1.2)}; ${clientHeap.toFixed(2)}x its heap per session (target <= 1.2x): ${verdict(clientHeap <= 1.2)}; polls made ${(client.achieved * 100).toFixed(1)} %`
+      )
+    }
     const capped = ok(results["core-capped"])
     if (capped) out(`- with --max-old-space-size=${coreHeap}: peak RSS ${(capped.maxRss / hand.maxRss).toFixed(2)}x`)
     const handYoung = ok(results["hand-young"])
@@ -218,7 +228,7 @@ if (parts.includes(3)) {
   out("hand-written global-fetch long-poll loop (SessionId, ChasitorInit, Messages?ack=...) measured when it parses")
   out("the ChatMessage. One client process per variant, a fresh simulator for each.")
   const results = []
-  for (const variant of ["raw", "core"]) {
+  for (const variant of option("longpoll-variants", "raw,core").split(",")) {
     const sim = await startServer("sfsim.mjs")
     let posted = 0
     try {
@@ -233,8 +243,7 @@ if (parts.includes(3)) {
             if (message.type === "connected") {
               child.send("window")
               posted = (await sim.ask({ type: "post", rate, durationMs: postMs }, "posted")).posted
-              await new Promise((resolve) => setTimeout(resolve, 1000))
-              child.send("report")
+              child.send({ type: "report", posted }) // it waits (10 s at most) for the last of them
             }
           }
         }

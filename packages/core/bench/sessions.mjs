@@ -1,13 +1,14 @@
 // Part 2, one process per variant: N concurrent LiveChat sessions polling every `interval` ms against the bare
 // server, measured over a steady window. Variants:
-//   core  real `Session.open` + `LiveChat.layer` (polling fixed at the interval), all sessions in one runtime
+//   core    real `Session.open` + `LiveChat.layer` (polling fixed at the interval), all sessions in one runtime
+//   client  the same sessions through the Promise API: one `createChatClient`, `client.open(...)` per session
 //   hand  a minimal hand-written loop: fetch(start), then setTimeout + fetch(get_pending_messages) + JSON.parse,
 //         on a capped undici Agent ({ connections: 128, keepAliveTimeout: 60 s }, as in PERF-NOTES)
 // Both are measured the same way, from undici's diagnostics channels (fetch and undici share them): a poll starts
 // when its request is created and ends when its response is complete; lateness = start − (previous end + interval).
 // Both open their sessions the same way: paced over `openSpread` ms, at most `openConcurrency` starts in flight
 // (a gateway ramping up; an unbounded burst of 10,000 starts measures the start path, not polling).
-// Usage: node --expose-gc bench/sessions.mjs <port> <core|hand> <N> [interval] [window] [warmup] [openSpread]
+// Usage: node --expose-gc bench/sessions.mjs <port> <core|client|hand> <N> [interval] [window] [warmup] [openSpread]
 //        [openConcurrency]
 import diagnostics from "node:diagnostics_channel"
 import { loadavg } from "node:os"
@@ -202,6 +203,37 @@ const variants = {
     }
   },
 
+  async client() {
+    const every = `${interval} millis`
+    const support = await promise.createChatClient({
+      provider: "livechat",
+      baseUrl: BASE,
+      licenceId: LICENCE,
+      polling: { active: every, normal: every, idle: every }
+    })
+    const chats = []
+    let opened = 0
+    let failed = 0
+    await openAll((i) =>
+      support.open({ visitorName: "Ada", visitorId: `v${i}` }).then(
+        (chat) => {
+          chats.push(chat)
+          opened += 1
+        },
+        () => {
+          failed += 1
+        }
+      )
+    )
+    return {
+      counts: () => ({ opened, failed }),
+      close: async () => {
+        await support.close()
+        chats.length = 0
+      }
+    }
+  },
+
   async hand() {
     const { Agent } = undici
     const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 60_000 })
@@ -270,6 +302,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const undici = await import("undici")
 const effect = variant === "core" ? await import("effect") : undefined
 const core = variant === "core" ? await import("../dist/index.js") : undefined
+const promise = variant === "client" ? await import("../dist/promise.js") : undefined
 await (await fetch(`${BASE}/warm-up`)).text() // loads Node's fetch too
 const baseline = await settledHeap()
 const stopSetupProfile = process.env.SESSIONS_HEAP_PROFILE === "setup" ? await heapProfile() : undefined

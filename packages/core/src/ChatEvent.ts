@@ -56,7 +56,7 @@ export const AgentLeft = event(
 export const Discontinuity = event(
   "discontinuity",
   { reason: Schema.String },
-  "Events may have been missed: a Salesforce 503 handover that could not be reconciled, a LiveChat keep-alive gap, a lost LivePerson cursor."
+  "Events may have been missed: a Salesforce 503 handover that could not be reconciled, a LiveChat keep-alive gap, a lost LivePerson cursor, or a late subscriber joining past the session's history."
 )
 
 export const ConnectionLost = event(

@@ -74,6 +74,12 @@ export interface SessionOptions {
    * LiveChat closes a chat not polled for about 30 s, Salesforce and LivePerson expire a session at their timeout.
    */
   readonly giveUpAfter?: Duration.DurationInput
+  /**
+   * How many of the newest events `events` replays to a subscriber that joins late (a new `for await` loop, a
+   * relay's reader). Older ones are let go, so a long chat's memory stays bounded; a subscriber that would have seen
+   * them gets a `discontinuity` first, then the oldest kept. Default 1,000.
+   */
+  readonly history?: number
 }
 
 export interface ChatSession {
@@ -81,7 +87,10 @@ export interface ChatSession {
   readonly capabilities: Capabilities
   /** Requests the chat. Single-flight: concurrent or repeated calls share one request at the provider. */
   readonly start: Effect.Effect<void, ChatError>
-  /** Every event from the start (replayed to late subscribers), completing after `ended`. */
+  /**
+   * Every event from the start, completing after `ended`: a late subscriber gets the newest `history` events (a
+   * `discontinuity` first when older ones were let go), then live ones.
+   */
   readonly events: Stream.Stream<ChatEvent>
   /** The current state; `state.changes` streams it. */
   readonly state: SubscriptionRef.SubscriptionRef<ChatState>
@@ -166,7 +175,7 @@ class SessionImpl implements ChatSession, Health {
   readonly #scope: Scope.Scope
   /** Pollers, the sender and the typing timers: closed first when the session ends. */
   readonly #workers: Scope.CloseableScope
-  readonly #log = new EventLog<ChatEvent>(isEnded)
+  readonly #log: EventLog<ChatEvent>
   #current: ChatState = idle
   #stateRef: SubscriptionRef.SubscriptionRef<ChatState> | undefined
   /** Opens when an agent connects, or when the chat ends before one did; made by the first to wait for it. */
@@ -206,6 +215,7 @@ class SessionImpl implements ChatSession, Health {
     this.#scope = scope
     this.#workers = workers
     this.giveUpAfter = Duration.toMillis(options.giveUpAfter ?? defaultGiveUpAfter)
+    this.#log = new EventLog<ChatEvent>(isEnded, options.history ?? defaultHistory, missed)
   }
 
   get provider(): ProviderName {
@@ -563,16 +573,29 @@ class SessionImpl implements ChatSession, Health {
 
 const defaults: SessionOptions = {}
 const defaultGiveUpAfter = Duration.seconds(60)
+const defaultHistory = 1000
+
+/** What a late subscriber gets in place of the events the session no longer keeps. */
+const missed = (count: number): ChatEvent => ({
+  type: "discontinuity",
+  reason: `${count} earlier event${count === 1 ? " is" : "s are"} no longer kept (the session's history)`
+})
 
 /** The session's finalizer (made out here, so that it keeps the session alone). */
 const endOf = (session: ChatSession) => () => session.end
 
-/** Makes a session without starting it; it lives as long as the enclosing scope. */
+/**
+ * Makes a session without starting it; it lives as long as the enclosing scope. Fails with `InvalidInput` for an
+ * option that cannot work (a `history` that is not a whole number from 1).
+ */
 export const make = (
   request: StartRequest,
   options: SessionOptions = defaults
-): Effect.Effect<ChatSession, never, ChatProvider | Scope.Scope> =>
+): Effect.Effect<ChatSession, InvalidInput, ChatProvider | Scope.Scope> =>
   Effect.gen(function* () {
+    if (options.history !== undefined && !(Number.isSafeInteger(options.history) && options.history >= 1)) {
+      return yield* new InvalidInput({ field: "history", problem: "must be a whole number from 1" })
+    }
     const port = yield* ChatProvider
     const scope = yield* Effect.scope
     // Its own scope, not a child of `scope` (a child costs a second entry and finalizer in each): the session's

@@ -3,7 +3,15 @@
  */
 import { type RunningSimulator, startSimulator } from "@switchboard/simulator"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { type Chat, ChatClosed, type ChatEvent, InvalidConfiguration, InvalidInput, openChat } from "../src/promise.ts"
+import {
+  type Chat,
+  ChatClosed,
+  type ChatEvent,
+  createChatClient,
+  InvalidConfiguration,
+  InvalidInput,
+  openChat
+} from "../src/promise.ts"
 
 let sim: RunningSimulator
 
@@ -117,5 +125,65 @@ describe("openChat", () => {
     )
     expect(error?._tag).toBe("Unauthorized")
     expect(error?.message).not.toMatch(/secured_session_id|CS\d/)
+  })
+})
+
+describe("createChatClient: many chats, one runtime and pool", () => {
+  const client = () =>
+    createChatClient({
+      provider: "livechat",
+      baseUrl: sim.urls.livechat,
+      licenceId: sim.settings.livechat.licenceId,
+      polling: { active: "100 millis", normal: "100 millis", idle: "200 millis" },
+      retry: { baseDelay: "20 millis" }
+    })
+  const chatsAt = () => sim.hub.list({ provider: "livechat" })
+
+  it("opens chats side by side; each ends on its own; close() ends the rest at the provider", async () => {
+    const shop = await client()
+    expect(shop.provider).toBe("livechat")
+    expect(shop.capabilities.availability).toBe(false)
+    const [ada, bob, cy] = await Promise.all(
+      ["Ada", "Bob", "Cy"].map((visitorName) => shop.open({ visitorName, firstMessage: `Hi, I am ${visitorName}` }))
+    )
+    expect(shop.size).toBe(3)
+    const views = await waitFor(() => (chatsAt().length === 3 ? chatsAt() : undefined))
+    const bobs = views.find((view) => view.visitorName === "Bob")!
+    sim.hub.accept(bobs.id, { name: "Grace" })
+    await until(bob!, (event) => event.type === "connected")
+    await bob!.send("Only Bob says this")
+    expect(sim.hub.get(bobs.id).transcript).toContainEqual(expect.objectContaining({ text: "Only Bob says this" }))
+    expect(ada!.state.status).toBe("queued") // the others are untouched
+
+    await ada!.end()
+    expect(shop.size).toBe(2)
+    expect(ada!.state.status).toBe("ended")
+    await bob!.send("Still here") // ending Ada's chat left Bob's running
+
+    await shop.close()
+    expect(shop.size).toBe(0)
+    for (const view of views) expect(sim.hub.get(view.id)).toMatchObject({ state: "ended", endedBy: "visitor" })
+    expect(cy!.state.status).toBe("ended")
+    expect(await shop.open({ visitorName: "Dee" }).catch((error: unknown) => error)).toBeInstanceOf(ChatClosed)
+    expect(chatsAt()).toHaveLength(3) // nothing was started after close()
+    await shop.close() // idempotent
+  })
+
+  it("a chat still starting when close() is called is ended at the provider, and its open() rejects", async () => {
+    const shop = await client()
+    sim.faults.add({ provider: "livechat", operation: "startChat", latencyMs: 300 })
+    const opening = shop.open({ visitorName: "Eve" }).catch((error: unknown) => error)
+    await shop.close()
+    expect(await opening).toBeInstanceOf(ChatClosed)
+    const [view] = chatsAt()
+    expect(view).toBeDefined()
+    expect(sim.hub.get(view!.id).state).toBe("ended")
+  })
+
+  it("bad settings reject before any chat: InvalidConfiguration; LiveChat has no availability call", async () => {
+    const bad = await createChatClient({ provider: "livechat", licenceId: -1 }).catch((error: unknown) => error)
+    expect(bad).toBeInstanceOf(InvalidConfiguration)
+    await using shop = await client()
+    expect(await shop.availability().catch((error: unknown) => error)).toBeInstanceOf(InvalidInput)
   })
 })

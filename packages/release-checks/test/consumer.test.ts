@@ -1,6 +1,6 @@
 /**
  * The consumer's first hour, automated: the published tarballs installed with npm into a fresh project outside the
- * workspace, the two example programs type-checked against the packed types (strict, library checks on), compiled,
+ * workspace, the example programs type-checked against the packed types (strict, library checks on), compiled,
  * and run against the simulator.
  */
 import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises"
@@ -13,7 +13,9 @@ import { packAll, run } from "./support.ts"
 const examples = fileURLToPath(new URL("../examples/", import.meta.url))
 
 describe("a fresh npm project", () => {
-  it("installs the tarballs, type-checks and runs the Effect and Promise examples", { timeout: 300_000 }, async () => {
+  it("installs the tarballs, type-checks and runs the Effect, Promise and Promise-client examples", {
+    timeout: 300_000
+  }, async () => {
     const tarballs = await packAll()
     const project = await mkdtemp(join(tmpdir(), "switchboard-consumer-"))
     // The tarballs are direct dependencies, and overrides point the packages' own dependencies on one another at
@@ -44,5 +46,8 @@ describe("a fresh npm project", () => {
     const promise = await run("node", ["dist/promise-chat.js"], { cwd: project, timeout: 30_000 })
     expect(promise.stdout).toContain('"type":"connected"')
     expect(promise.stdout).toContain("promise example: done")
+    const client = await run("node", ["dist/client-chats.js"], { cwd: project, timeout: 30_000 })
+    expect(client.stdout).toContain("2 chats open")
+    expect(client.stdout).toContain("client example: done")
   })
 })

@@ -97,23 +97,41 @@ export class Permits {
 }
 
 /**
- * An append-only log read as streams: each reader gets every item from the first, then each new one as it is
- * appended, and its stream ends after the item `isLast` accepts. The items are kept (a chat's events are replayed
- * to late subscribers); readers that wait share one gate, made when the first of them waits.
+ * An append-only log read as streams: each reader gets the kept items from the first, then each new one as it is
+ * appended, and its stream ends after the item `isLast` accepts. The newest `capacity` items are kept (a chat's
+ * events are replayed to late subscribers); a reader that asks for older ones gets `gap(missed)` first, then the
+ * oldest kept. Readers that wait share one gate, made when the first of them waits.
  */
 export class EventLog<A> {
   /** A fresh array grows to 17 slots on its first push; most idle chats hold one or two events. */
   #items: Array<A> | undefined
+  /** Index in `#items` of the oldest kept item: dropped ones are cut off in batches (amortized O(1) per append). */
+  #first = 0
+  /** How many items are no longer kept: the position (counting from the log's start) of the oldest kept one. */
+  #dropped = 0
   readonly #isLast: (item: A) => boolean
+  readonly #capacity: number
+  readonly #gap: (missed: number) => A
   #more: Gate | undefined
 
-  constructor(isLast: (item: A) => boolean) {
+  constructor(isLast: (item: A) => boolean, capacity: number, gap: (missed: number) => A) {
     this.#isLast = isLast
+    this.#capacity = capacity
+    this.#gap = gap
   }
 
   append(item: A): void {
     if (this.#items === undefined) this.#items = [item]
     else this.#items.push(item)
+    const items = this.#items
+    if (items.length - this.#first > this.#capacity) {
+      this.#first += 1
+      this.#dropped += 1
+      if (this.#first >= 64 && this.#first * 2 >= items.length) {
+        items.splice(0, this.#first)
+        this.#first = 0
+      }
+    }
     const more = this.#more
     this.#more = undefined
     more?.open()
@@ -123,12 +141,17 @@ export class EventLog<A> {
     return Stream.paginateChunkEffect(0, (from: number) => this.#from(from))
   }
 
+  /** The items from position `from` (counted from the log's start) that are there now, or a wait for them. */
   #from(from: number): Effect.Effect<readonly [Chunk.Chunk<A>, Option.Option<number>]> {
     const items = this.#items ?? []
-    if (from < items.length) {
-      const chunk = items.slice(from)
+    if (from < this.#dropped) {
+      return Effect.succeed([Chunk.of(this.#gap(this.#dropped - from)), Option.some(this.#dropped)] as const)
+    }
+    const end = this.#dropped + items.length - this.#first
+    if (from < end) {
+      const chunk = items.slice(this.#first + from - this.#dropped)
       const last = this.#isLast(chunk[chunk.length - 1] as A)
-      return Effect.succeed([Chunk.unsafeFromArray(chunk), last ? Option.none() : Option.some(items.length)] as const)
+      return Effect.succeed([Chunk.unsafeFromArray(chunk), last ? Option.none() : Option.some(end)] as const)
     }
     this.#more ??= new Gate()
     return Effect.zipRight(
