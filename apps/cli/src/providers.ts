@@ -7,7 +7,8 @@ import type { Errors } from "@switchboard/core"
 import type { RunningSimulator } from "@switchboard/simulator"
 import { type Option, Redacted } from "effect"
 
-export type ProviderName = Errors.ProviderName
+/** The providers the CLI can chat with: core's built-in adapters. */
+export type ProviderName = Errors.BuiltInProvider
 
 /** The order providers are listed in; the first is the default. */
 export const providerNames = ["livechat", "salesforce", "liveperson"] as const satisfies ReadonlyArray<ProviderName>

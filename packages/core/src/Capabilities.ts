@@ -1,7 +1,7 @@
 /**
- * What each provider's visitor API can do, as data: user interfaces branch on capabilities, never on provider names.
+ * What a provider's visitor API can do, as data: user interfaces (and the session) branch on capabilities, never on
+ * provider names. An adapter brings its own (`ChatProviderService.capabilities`); the built-in ones are below.
  */
-import type { ProviderName } from "./Errors.ts"
 
 export interface Capabilities {
   /** The visitor sees when the agent types. */
@@ -26,9 +26,15 @@ export interface Capabilities {
    * such call.
    */
   readonly availability: boolean
+  /**
+   * The start call itself carries the visitor's first question (`StartRequest.firstMessage`): LiveChat's
+   * `welcome_message`. Elsewhere the session sends it as the first message once an agent has connected.
+   */
+  readonly firstMessageAtStart: boolean
 }
 
-export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
+/** The built-in adapters' capabilities. */
+export const capabilities = {
   salesforce: {
     agentTyping: true,
     visitorTyping: true,
@@ -38,7 +44,8 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     sneakPeek: true,
     transcriptByEmail: false,
     customEvents: true,
-    availability: true
+    availability: true,
+    firstMessageAtStart: false
   },
   liveperson: {
     agentTyping: true,
@@ -49,7 +56,8 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     sneakPeek: false,
     transcriptByEmail: true,
     customEvents: false,
-    availability: true
+    availability: true,
+    firstMessageAtStart: false
   },
   livechat: {
     agentTyping: false,
@@ -60,6 +68,7 @@ export const capabilities: Readonly<Record<ProviderName, Capabilities>> = {
     sneakPeek: false,
     transcriptByEmail: false,
     customEvents: false,
-    availability: false
+    availability: false,
+    firstMessageAtStart: true
   }
-}
+} as const satisfies Readonly<Record<string, Capabilities>>

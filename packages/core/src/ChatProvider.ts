@@ -1,6 +1,8 @@
 /**
- * The provider port: what the session needs from Salesforce, LivePerson or LiveChat. Adapters live in
- * `providers/*`; each is a `Layer` built from that provider's settings.
+ * The provider port: what the session needs from a live-chat provider. The built-in adapters (Salesforce, LivePerson,
+ * LiveChat) live in `providers/*`, each a `Layer` built from that provider's settings. Another adapter plugs in the
+ * same way: a `Layer<ChatProvider>` with its own name, title and capabilities, and the session, the Promise client and
+ * the relay take it as they are.
  */
 import { Context, type Effect, type Scope } from "effect"
 import type { Capabilities } from "./Capabilities.ts"
@@ -12,8 +14,8 @@ export interface StartRequest {
   readonly visitorName: string
   readonly email?: string
   /**
-   * The visitor's first question. LiveChat carries it in the start call (its welcome message); the other providers
-   * get it as the first message once an agent has connected.
+   * The visitor's first question. Where `capabilities.firstMessageAtStart` (LiveChat) the adapter carries it in the
+   * start call; elsewhere the session sends it as the first message once an agent has connected.
    */
   readonly firstMessage?: string
   /** Routing for this chat, overriding the settings: Salesforce button id, LivePerson skill, LiveChat group. */
@@ -89,7 +91,10 @@ export interface RemoteChat {
 }
 
 export interface ChatProviderService {
+  /** Short and stable (`salesforce`): in errors, logs and the `provider` attribute of core's metrics. */
   readonly name: ProviderName
+  /** As people know it (`Salesforce Live Agent`): in messages meant for them. */
+  readonly title: string
   readonly capabilities: Capabilities
   /**
    * Requests a chat and forks the poller into the current scope; the poller emits events until the chat ends or

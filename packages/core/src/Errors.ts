@@ -6,15 +6,30 @@
  */
 import { Schema } from "effect"
 
-export const ProviderName = Schema.Literal("salesforce", "liveperson", "livechat")
+/**
+ * A provider's name, as its adapter gives it (`ChatProviderService.name`): any adapter can plug into the session, the
+ * Promise client and the relay, so this is not a closed list.
+ */
+export const ProviderName = Schema.String
 export type ProviderName = typeof ProviderName.Type
 
-/** Each provider's name as people know it, for messages: "Salesforce Live Agent", "LivePerson", "LiveChat". */
-export const titles: Record<ProviderName, string> = {
+/** The providers core has adapters for. */
+export const BuiltInProvider = Schema.Literal("salesforce", "liveperson", "livechat")
+export type BuiltInProvider = typeof BuiltInProvider.Type
+
+/** The built-in providers' names as people know them: "Salesforce Live Agent", "LivePerson", "LiveChat". */
+export const titles: Readonly<Record<BuiltInProvider, string>> = {
   salesforce: "Salesforce Live Agent",
   liveperson: "LivePerson",
   livechat: "LiveChat"
 }
+
+/**
+ * A provider's name as people know it, for messages: a built-in provider's title, or another adapter's name as it
+ * gave it (its `ChatProviderService.title` is what the session shows).
+ */
+export const titleOf = (provider: ProviderName): string =>
+  Object.hasOwn(titles, provider) ? titles[provider as BuiltInProvider] : provider
 
 /** Nobody can take the chat now (Salesforce ChatRequestFail "Unavailable", LivePerson availability false). */
 export class NoAgentsAvailable extends Schema.TaggedError<NoAgentsAvailable>()(
@@ -29,7 +44,7 @@ export class NoAgentsAvailable extends Schema.TaggedError<NoAgentsAvailable>()(
   }
 ) {
   override get message(): string {
-    return `No ${titles[this.provider]} agent can take a chat right now${this.detail ? ` (${this.detail})` : ""}. Offer the visitor an offline form or try again later.`
+    return `No ${titleOf(this.provider)} agent can take a chat right now${this.detail ? ` (${this.detail})` : ""}. Offer the visitor an offline form or try again later.`
   }
 }
 
@@ -45,7 +60,7 @@ export class ChatRequestRejected extends Schema.TaggedError<ChatRequestRejected>
   }
 ) {
   override get message(): string {
-    return `${titles[this.provider]} refused the chat request: ${this.reason}.`
+    return `${titleOf(this.provider)} refused the chat request: ${this.reason}.`
   }
 }
 
@@ -63,7 +78,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>()(
   }
 ) {
   override get message(): string {
-    return `The ${titles[this.provider]} session is gone (during ${this.operation}${this.status ? `, HTTP ${this.status}` : ""}); start a new chat.`
+    return `The ${titleOf(this.provider)} session is gone (during ${this.operation}${this.status ? `, HTTP ${this.status}` : ""}); start a new chat.`
   }
 }
 
@@ -82,7 +97,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   }
 ) {
   override get message(): string {
-    return `${titles[this.provider]} refused the credentials for ${this.operation} (HTTP ${this.status}${this.detail ? `: ${this.detail}` : ""}). Check the provider settings (run \`switchboard doctor\`).`
+    return `${titleOf(this.provider)} refused the credentials for ${this.operation} (HTTP ${this.status}${this.detail ? `: ${this.detail}` : ""}). Check the provider settings (run \`switchboard doctor\`).`
   }
 }
 
@@ -97,7 +112,7 @@ export class InvalidConfiguration extends Schema.TaggedError<InvalidConfiguratio
   { description: "A setting cannot work (missing or malformed); nothing was sent." }
 ) {
   override get message(): string {
-    return `Invalid ${this.provider ? `${titles[this.provider]} ` : ""}setting "${this.field}": ${this.problem}.`
+    return `Invalid ${this.provider ? `${titleOf(this.provider)} ` : ""}setting "${this.field}": ${this.problem}.`
   }
 }
 
@@ -115,7 +130,7 @@ export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>
 ) {
   override get message(): string {
     const last = this.lastStatus ? `HTTP ${this.lastStatus}` : (this.detail ?? "no answer")
-    return `${titles[this.provider]} is unavailable: ${this.operation} failed ${this.attempts} time(s), last with ${last}.`
+    return `${titleOf(this.provider)} is unavailable: ${this.operation} failed ${this.attempts} time(s), last with ${last}.`
   }
 }
 
@@ -133,7 +148,7 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>()(
   }
 ) {
   override get message(): string {
-    return `${titles[this.provider]} answered ${this.operation} in a way its protocol does not allow: ${this.detail}.`
+    return `${titleOf(this.provider)} answered ${this.operation} in a way its protocol does not allow: ${this.detail}.`
   }
 }
 
@@ -147,7 +162,7 @@ export class ChatClosed extends Schema.TaggedError<ChatClosed>()(
   { description: "An action on a chat that has already ended; it was not done (a message is never silently dropped)." }
 ) {
   override get message(): string {
-    return `The ${titles[this.provider]} chat has ended; ${this.operation} was not done.`
+    return `The ${titleOf(this.provider)} chat has ended; ${this.operation} was not done.`
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Core's metrics: Effect `Metric`s, exported by whatever metrics layer the application installs (for example
  * `@effect/opentelemetry`'s `NodeSdk` with a metric reader), and readable with `Metric.value`. Both are tagged with
- * `provider` (`salesforce`, `liveperson`, `livechat`); no tag names a session, so a process with 10,000 chats
- * still has three series each.
+ * `provider` (the adapter's name: `salesforce`, `liveperson`, `livechat`); no tag names a session, so a process with
+ * 10,000 chats still has one series per provider each.
  *
  * - `switchboard_poll_requests_total`: poll requests made (`GET System/Messages`, the LivePerson chat resource,
  *   `get_pending_messages`), whatever their outcome.
@@ -39,9 +39,17 @@ export const sessionPollRate = Metric.histogram(
   "Poll requests per minute of one chat session, sampled once a minute per session"
 )
 
-/** The `provider` tag of each provider, made once (the pollers record without allocating). */
-export const providerTags: Readonly<Record<ProviderName, ReadonlyArray<MetricLabel.MetricLabel>>> = {
-  salesforce: [MetricLabel.make("provider", "salesforce")],
-  liveperson: [MetricLabel.make("provider", "liveperson")],
-  livechat: [MetricLabel.make("provider", "livechat")]
+const labels = new Map<ProviderName, ReadonlyArray<MetricLabel.MetricLabel>>()
+
+/**
+ * The `provider` tag of a provider's series, made once per name (pollers record without allocating): any adapter
+ * gets its own series under the name it gives.
+ */
+export const providerTags = (provider: ProviderName): ReadonlyArray<MetricLabel.MetricLabel> => {
+  let tags = labels.get(provider)
+  if (tags === undefined) {
+    tags = [MetricLabel.make("provider", provider)]
+    labels.set(provider, tags)
+  }
+  return tags
 }

@@ -35,7 +35,7 @@ import {
   type RemoteChat,
   type StartRequest
 } from "./ChatProvider.ts"
-import { ChatClosed, type ChatError, InvalidInput, type ProviderName, titles } from "./Errors.ts"
+import { ChatClosed, type ChatError, InvalidInput, type ProviderName } from "./Errors.ts"
 import { EventLog, Gate } from "./internal/gate.ts"
 import { makeTyping } from "./internal/typing.ts"
 
@@ -281,7 +281,7 @@ class SessionImpl implements ChatSession, Health {
             type: "ended",
             by: "provider",
             reason: "error",
-            detail: `${titles[this.provider]} could not be reached for ${lasted} s, ${attempts} attempts (${detail})`
+            detail: `${this.#port.title} could not be reached for ${lasted} s, ${attempts} attempts (${detail})`
           }),
           undefined
         )
@@ -370,7 +370,7 @@ class SessionImpl implements ChatSession, Health {
       self.#remote = chat
       if (self.#outbox !== undefined && self.#outbox.length > 0) yield* self.#startDelivery()
       const first = self.#request.firstMessage?.trim()
-      if (first && self.provider !== "livechat") {
+      if (first && !self.capabilities.firstMessageAtStart) {
         const done = yield* self.#enqueue(first)
         yield* Effect.forkIn(
           Deferred.await(done).pipe(

@@ -28,7 +28,7 @@ import {
 import type { Capabilities } from "./Capabilities.ts"
 import type { ChatEvent } from "./ChatEvent.ts"
 import { type Availability, ChatProvider, type StartRequest } from "./ChatProvider.ts"
-import { ChatClosed, type ChatError, type InvalidConfiguration, type ProviderName } from "./Errors.ts"
+import { ChatClosed, type ChatError, type ProviderName } from "./Errors.ts"
 import * as LiveChat from "./providers/LiveChat.ts"
 import * as LivePerson from "./providers/LivePerson.ts"
 import * as Salesforce from "./providers/Salesforce.ts"
@@ -50,16 +50,22 @@ export type LivePersonOptions = Omit<LivePerson.LivePersonSettings, "appKey"> & 
   readonly appKey: string | Redacted.Redacted<string>
 }
 
-export type OpenChatOptions =
-  | ({ readonly provider: "salesforce" } & Salesforce.SalesforceSettings & Common)
-  | ({ readonly provider: "liveperson" } & LivePersonOptions & Common)
-  | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings & Common)
+/**
+ * Another provider's adapter, as a layer (`Layer<ChatProvider>`): it plugs in as the built-in ones do. A layer that
+ * fails to build rejects `createChatClient` (or `openChat`) with its error.
+ */
+export interface AdapterOptions {
+  readonly layer: Layer.Layer<ChatProvider, unknown>
+}
 
 /** The settings of one provider, as `openChat` takes them (without the visitor's start request). */
 export type ProviderOptions =
   | ({ readonly provider: "salesforce" } & Salesforce.SalesforceSettings)
   | ({ readonly provider: "liveperson" } & LivePersonOptions)
   | ({ readonly provider: "livechat" } & LiveChat.LiveChatSettings)
+  | AdapterOptions
+
+export type OpenChatOptions = ProviderOptions & Common
 
 /**
  * A running chat: every operation of the Effect API's `ChatSession`, as promises. `await using` (or `end()`) ends it
@@ -99,7 +105,8 @@ export interface Chat extends AsyncDisposable {
   pollRate(): Promise<number>
 }
 
-const layerFor = (options: ProviderOptions): Layer.Layer<ChatProvider, InvalidConfiguration> => {
+const layerFor = (options: ProviderOptions): Layer.Layer<ChatProvider, unknown> => {
+  if ("layer" in options) return options.layer
   switch (options.provider) {
     case "salesforce":
       return Salesforce.layer(options)

@@ -11,7 +11,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, SubscriptionRef } from "effect"
 import type { ChatEventOf } from "../src/ChatEvent.ts"
-import type { ProviderName } from "../src/Errors.ts"
+import type { BuiltInProvider } from "../src/Errors.ts"
 import * as Session from "../src/Session.ts"
 import { fixture as livechat } from "./fixtures/livechat.ts"
 import { fixture as liveperson } from "./fixtures/liveperson.ts"
@@ -19,7 +19,7 @@ import { fixture as salesforce } from "./fixtures/salesforce.ts"
 import { chatAt, eventually, is, recorder, refresh, withProvider } from "./support/harness.ts"
 
 /** Each provider's poll, as the simulator names the operation. */
-const pollOperation: Record<ProviderName, string> = {
+const pollOperation: Record<BuiltInProvider, string> = {
   salesforce: "getMessages",
   liveperson: "getChat",
   livechat: "getPendingMessages"

@@ -364,7 +364,7 @@ describe("LivePerson adapter: start failures", () => {
   it.scopedLive("the chat request is retried like every call; a retry after a lost answer is counted", () =>
     Effect.gen(function* () {
       const sim = yield* simulator({ liveperson: { chatTimeoutSeconds: 1 } })
-      const ambiguous = Metric.taggedWithLabels(Metrics.ambiguousStarts, Metrics.providerTags.liveperson)
+      const ambiguous = Metric.taggedWithLabels(Metrics.ambiguousStarts, Metrics.providerTags("liveperson"))
       const before = (yield* Metric.value(ambiguous)).count
       // A 503 answered before the request was applied: repeated, one chat, nothing ambiguous.
       sim.faults.add({

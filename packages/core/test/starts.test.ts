@@ -6,7 +6,7 @@
 import diagnostics from "node:diagnostics_channel"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
-import type { ProviderName } from "../src/Errors.ts"
+import type { BuiltInProvider } from "../src/Errors.ts"
 import * as Session from "../src/Session.ts"
 import { fixture as livechat } from "./fixtures/livechat.ts"
 import { fixture as liveperson } from "./fixtures/liveperson.ts"
@@ -17,7 +17,7 @@ import { eventually, withProvider } from "./support/harness.ts"
 const fixtures: ReadonlyArray<ProviderFixture> = [salesforce, liveperson, livechat]
 
 /** The request that creates a chat at each provider: its operationId (for latency) and the end of its path. */
-const creating: Record<ProviderName, { readonly operation: string; readonly path: string }> = {
+const creating: Record<BuiltInProvider, { readonly operation: string; readonly path: string }> = {
   salesforce: { operation: "chasitorInit", path: "/Chasitor/ChasitorInit" },
   liveperson: { operation: "requestChat", path: "/chat/request" },
   livechat: { operation: "startChat", path: "/chat/start" }

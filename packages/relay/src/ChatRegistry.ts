@@ -10,7 +10,7 @@
  *   chat's events (`message-status`).
  */
 import { randomUUID } from "node:crypto"
-import { type Capabilities, ChatProvider, Errors, Session } from "@switchboard/core"
+import { type Capabilities, ChatProvider, type Errors, Session } from "@switchboard/core"
 import {
   Cause,
   Clock,
@@ -384,7 +384,7 @@ const make = Effect.gen(function* () {
     new RelayError({
       status: 501,
       code: "availability_unsupported",
-      message: `${Errors.titles[provider.name]} cannot tell whether an agent is available before a chat starts.`
+      message: `${provider.title} cannot tell whether an agent is available before a chat starts.`
     })
 
   return {

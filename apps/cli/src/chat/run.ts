@@ -281,7 +281,8 @@ export const runChat = (options: ChatOptions): Effect.Effect<void, CliFailure, n
       // --give-up-after is the session's give-up budget: polls and sends alike stop trying after it.
       const budget = options.tuning.giveUpAfter === undefined ? {} : { giveUpAfter: options.tuning.giveUpAfter }
       const session = yield* Session.make(options.request, { endTimeout: "4 seconds", ...budget }).pipe(
-        Effect.provide(context)
+        Effect.provide(context),
+        Effect.mapError((error) => new CliFailure({ code: ExitCode.Configuration, message: error.message }))
       )
       const renderer = makeRenderer({
         mode: options.mode,

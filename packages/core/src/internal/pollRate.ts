@@ -2,7 +2,7 @@
  * Counts a session's poll requests per minute, its polling budget, and reports them to the `Metrics` of core (a
  * counter of polls and, once a minute, the session's rate).
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, type MetricLabel } from "effect"
 import type { ProviderName } from "../Errors.ts"
 import { pollRequests, providerTags, sessionPollRate } from "../Metrics.ts"
 
@@ -16,14 +16,15 @@ const minute = 60_000
  * `sessionPollRate` metric. A class: one per session, its methods shared.
  */
 export class PollRate {
-  readonly #provider: ProviderName
+  /** The provider's metric tags (shared by every session of the provider). */
+  readonly #tags: ReadonlyArray<MetricLabel.MetricLabel>
   /** Start of the current minute (ms); -1 before the first poll. */
   #minuteStart = -1
   #current = 0
   #previous = 0
 
   constructor(provider: ProviderName) {
-    this.#provider = provider
+    this.#tags = providerTags(provider)
   }
 
   /** Records one poll request. */
@@ -36,7 +37,7 @@ export class PollRate {
     if (this.#minuteStart === -1) this.#minuteStart = now
     else this.#roll(now)
     this.#current += 1
-    pollRequests.unsafeUpdate(1, providerTags[this.#provider])
+    pollRequests.unsafeUpdate(1, this.#tags)
   }
 
   /** Requests in the last 60 s (estimated, see above). */
@@ -53,7 +54,7 @@ export class PollRate {
   #roll(now: number): void {
     const elapsed = now - this.#minuteStart
     if (elapsed < minute) return
-    sessionPollRate.unsafeUpdate(this.#current, providerTags[this.#provider])
+    sessionPollRate.unsafeUpdate(this.#current, this.#tags)
     this.#previous = elapsed < 2 * minute ? this.#current : 0
     this.#current = 0
     this.#minuteStart += Math.floor(elapsed / minute) * minute

@@ -20,6 +20,7 @@ import {
   ProtocolError,
   type ProviderUnavailable,
   SessionExpired,
+  titles,
   Unauthorized
 } from "../Errors.ts"
 import { cadence } from "../internal/cadence.ts"
@@ -201,14 +202,14 @@ export const make = (
         .withPermit(Effect.uninterruptible(retryTransient(provider, "start", attempt, settings.retry)))
         .pipe(
           Effect.tapError(() =>
-            ambiguous ? Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.livechat), 1) : Effect.void
+            ambiguous ? Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags(provider)), 1) : Effect.void
           ),
           Effect.mapError(refused)
         )
       const started = decodeStart(answer.data)
       if (started._tag === "Left") {
         // The chat may exist, but without its secret it cannot be closed: counted, like a lost answer.
-        yield* Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.livechat), 1)
+        yield* Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags(provider)), 1)
         return yield* new ProtocolError({ provider, operation: "start", detail: "no secured_session_id in the answer" })
       }
       if (started.right.banned === true) {
@@ -222,7 +223,7 @@ export const make = (
       return chat
     })
 
-    return ChatProvider.of({ name: provider, capabilities: capabilities.livechat, start })
+    return ChatProvider.of({ name: provider, title: titles.livechat, capabilities: capabilities.livechat, start })
   })
 
 /** The adapter as a layer; its connection pool closes with the layer. */

@@ -36,6 +36,7 @@ import {
   NoAgentsAvailable,
   ProtocolError,
   ProviderUnavailable,
+  titles,
   Unauthorized
 } from "../Errors.ts"
 import { type Answer, type CallFailure, call } from "../internal/call.ts"
@@ -271,7 +272,7 @@ export const make = (
           })
         )
       )
-      const ambiguous = Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags.liveperson), 1)
+      const ambiguous = Metric.update(Metric.taggedWithLabels(ambiguousStarts, providerTags(provider)), 1)
       // Every attempt that may have created a chat whose URI core never read is counted: a lost answer (retried),
       // or one that cannot be read (not retried: a proxy that mangles answers would make a chat per attempt).
       const counted = attempt.pipe(Effect.tapError((failure) => (failure.maybeApplied ? ambiguous : Effect.void)))
@@ -411,6 +412,7 @@ export const make = (
 
     return ChatProvider.of({
       name: provider,
+      title: titles.liveperson,
       capabilities: capabilities.liveperson,
       start,
       availability: availabilityNow

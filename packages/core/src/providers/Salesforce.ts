@@ -38,6 +38,7 @@ import {
   ProtocolError,
   type ProviderUnavailable,
   SessionExpired,
+  titles,
   Unauthorized
 } from "../Errors.ts"
 import { type CallFailure, call } from "../internal/call.ts"
@@ -410,7 +411,13 @@ export const make = (
         return { available: result?.isAvailable === true, ...waitSeconds(result?.estimatedWaitTime) } as Availability
       }).pipe(Effect.withSpan("Salesforce.availability", { captureStackTrace: false }))
 
-    return ChatProvider.of({ name: provider, capabilities: capabilities.salesforce, start, availability })
+    return ChatProvider.of({
+      name: provider,
+      title: titles.salesforce,
+      capabilities: capabilities.salesforce,
+      start,
+      availability
+    })
   })
 
 /** The adapter as a layer; its connection pools close with the layer. */

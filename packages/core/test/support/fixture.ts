@@ -6,7 +6,7 @@
 import type { RunningSimulator, SimulatorOptions } from "@switchboard/simulator"
 import type { Layer } from "effect"
 import type { ChatProvider } from "../../src/ChatProvider.ts"
-import type { InvalidConfiguration, ProviderName } from "../../src/Errors.ts"
+import type { InvalidConfiguration, BuiltInProvider as ProviderName } from "../../src/Errors.ts"
 
 export interface ProviderFixture {
   readonly name: ProviderName

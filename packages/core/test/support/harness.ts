@@ -6,7 +6,7 @@ import { type ChatView, type RunningSimulator, type SimulatorOptions, startSimul
 import { Chunk, Effect, Fiber, Schedule, type Scope, Stream, Supervisor } from "effect"
 import type { ChatEvent } from "../../src/ChatEvent.ts"
 import type { ChatProvider } from "../../src/ChatProvider.ts"
-import type { ProviderName } from "../../src/Errors.ts"
+import type { BuiltInProvider as ProviderName } from "../../src/Errors.ts"
 import type { ChatSession } from "../../src/Session.ts"
 import type { ProviderFixture } from "./fixture.ts"
 

@@ -20,7 +20,7 @@ import {
 import { Cause, Effect, Exit, type Layer, Metric, Option, Schema, type Scope, Supervisor } from "effect"
 import type { ChatEvent } from "../../src/ChatEvent.ts"
 import type { ChatProvider } from "../../src/ChatProvider.ts"
-import { ChatError, type InvalidConfiguration, type ProviderName } from "../../src/Errors.ts"
+import { ChatError, type InvalidConfiguration, type BuiltInProvider as ProviderName } from "../../src/Errors.ts"
 import * as Metrics from "../../src/Metrics.ts"
 import type { RetryPolicy } from "../../src/Retry.ts"
 import * as Session from "../../src/Session.ts"
@@ -326,7 +326,7 @@ const flowsBothWays = (context: CaseContext, provider: ProviderName, label: stri
 
 /** `switchboard_ambiguous_starts_total` of the provider so far. */
 const ambiguousStarts = (provider: ProviderName) =>
-  Metric.value(Metric.taggedWithLabels(Metrics.ambiguousStarts, Metrics.providerTags[provider])).pipe(
+  Metric.value(Metric.taggedWithLabels(Metrics.ambiguousStarts, Metrics.providerTags(provider))).pipe(
     Effect.map((state) => Number(state.count))
   )
 
