@@ -34,7 +34,10 @@ export interface OutgoingMessage {
   readonly text: string
 }
 
-/** Where an adapter's poller delivers normalized events, in provider order. */
+/**
+ * Where an adapter's poller delivers normalized events, in provider order: the event is recorded when the effect
+ * runs, never when it is made.
+ */
 export type Emit = (event: ChatEvent) => Effect.Effect<void>
 
 /**

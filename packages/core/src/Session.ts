@@ -248,7 +248,12 @@ class SessionImpl implements ChatSession, Health {
   /** What the provider adapter reports events through (bound: a little smaller than a closure). */
   readonly #emitter: Emit = this.#emit.bind(this)
 
+  /** An honest effect: nothing happens until it runs (an adapter that builds one and drops it emits nothing). */
   #emit(event: ChatEvent): Effect.Effect<void> {
+    return Effect.suspend(() => this.#record(event))
+  }
+
+  #record(event: ChatEvent): Effect.Effect<void> {
     if (this.#ended) return Effect.void
     if (event.type === "ended") this.#ended = true
     if (event.type === "connected") this.#agentConnected = true

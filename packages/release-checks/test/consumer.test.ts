@@ -14,7 +14,7 @@ const examples = fileURLToPath(new URL("../examples/", import.meta.url))
 
 describe("a fresh npm project", () => {
   it("installs the tarballs, type-checks and runs the Effect, Promise and Promise-client examples", {
-    timeout: 300_000
+    timeout: 600_000
   }, async () => {
     const tarballs = await packAll()
     const project = await mkdtemp(join(tmpdir(), "switchboard-consumer-"))
@@ -40,13 +40,23 @@ describe("a fresh npm project", () => {
     )
     expect(checked).toBe("")
 
-    const effect = await run("node", ["dist/effect-chat.js"], { cwd: project, timeout: 30_000 })
+    // An example that fails or hangs says what it printed, and how it ended (a timeout kills it with SIGTERM). Each
+    // takes a few seconds alone; the bound is generous because CI runs this beside three other suites on two cores.
+    const example = (file: string) =>
+      run("node", [file], { cwd: project, timeout: 120_000 }).catch(
+        (error: { stdout?: string; stderr?: string; signal?: string; code?: number }) => {
+          throw new Error(
+            `node ${file} failed (exit ${error.code ?? "-"}, signal ${error.signal ?? "-"})\n--- stdout ---\n${error.stdout}\n--- stderr ---\n${error.stderr}`
+          )
+        }
+      )
+    const effect = await example("dist/effect-chat.js")
     expect(effect.stdout).toContain('"type":"connected"')
     expect(effect.stdout).toContain("effect example: done")
-    const promise = await run("node", ["dist/promise-chat.js"], { cwd: project, timeout: 30_000 })
+    const promise = await example("dist/promise-chat.js")
     expect(promise.stdout).toContain('"type":"connected"')
     expect(promise.stdout).toContain("promise example: done")
-    const client = await run("node", ["dist/client-chats.js"], { cwd: project, timeout: 30_000 })
+    const client = await example("dist/client-chats.js")
     expect(client.stdout).toContain("2 chats open")
     expect(client.stdout).toContain("client example: done")
   })
