@@ -24,16 +24,17 @@ afterEach(async () => {
   expect(sim.violations).toEqual([])
 })
 
-const open = () =>
-  openChat({
+/** The simulator's LiveChat, polled briskly. */
+const livechat = () =>
+  ({
     provider: "livechat",
     baseUrl: sim.urls.livechat,
     licenceId: sim.settings.livechat.licenceId,
     polling: { active: "100 millis", normal: "100 millis", idle: "200 millis" },
-    retry: { baseDelay: "20 millis" },
-    visitorName: "Ada",
-    firstMessage: "Hi"
-  })
+    retry: { baseDelay: "20 millis" }
+  }) as const
+
+const open = () => openChat({ ...livechat(), visitorName: "Ada", firstMessage: "Hi" })
 
 const until = async (chat: Chat, match: (event: ChatEvent) => boolean): Promise<ChatEvent> => {
   for await (const event of chat.events) if (match(event)) return event
@@ -129,14 +130,7 @@ describe("openChat", () => {
 })
 
 describe("createChatClient: many chats, one runtime and pool", () => {
-  const client = () =>
-    createChatClient({
-      provider: "livechat",
-      baseUrl: sim.urls.livechat,
-      licenceId: sim.settings.livechat.licenceId,
-      polling: { active: "100 millis", normal: "100 millis", idle: "200 millis" },
-      retry: { baseDelay: "20 millis" }
-    })
+  const client = () => createChatClient(livechat())
   const chatsAt = () => sim.hub.list({ provider: "livechat" })
 
   it("opens chats side by side; each ends on its own; close() ends the rest at the provider", async () => {
