@@ -8,7 +8,8 @@ export default defineConfig({
     // The tests spawn the built binary: `dist/` is rebuilt first when it is older than `src/` (see the file).
     globalSetup: ["test/global-setup.ts"],
     setupFiles: ["test/setup.ts"],
-    testTimeout: 90_000,
-    hookTimeout: 120_000
+    // Bounds for a loaded machine (each test waits on its processes' output, never on a clock).
+    testTimeout: 180_000,
+    hookTimeout: 180_000
   }
 })

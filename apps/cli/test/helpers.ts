@@ -73,8 +73,12 @@ export class Child {
     return plainText(this.stdout)
   }
 
-  /** Resolves once the plain output matches; rejects with the output so far after `timeoutMs`. */
-  waitFor(pattern: RegExp | string, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves once the plain output matches; rejects with the output so far after `timeoutMs`. The default bounds a
+   * step of a CLI process on a loaded machine: under `stress -c 2` beside three other suites, a chat started beside
+   * two other CLI processes took more than 30 s to print "Waiting for an agent".
+   */
+  waitFor(pattern: RegExp | string, timeoutMs = 60_000): Promise<void> {
     const matches = () => (typeof pattern === "string" ? this.text.includes(pattern) : pattern.test(this.text))
     if (matches()) return Promise.resolve()
     return new Promise((resolve, reject) => {
