@@ -3,7 +3,17 @@
  * message answered `pending` always says later, in the chat's events, how it ended.
  */
 import { assert, describe, it } from "vitest"
-import { agentChat, type ChatEvent, call, errorOf, events, eventually, stack, visitor } from "./support.ts"
+import {
+  agentChat,
+  type ChatEvent,
+  call,
+  connectedChat,
+  errorOf,
+  events,
+  eventually,
+  stack,
+  visitor
+} from "./support.ts"
 
 const visitorLines = (sim: Awaited<ReturnType<typeof stack>>["sim"], chatId: string, text: string) =>
   sim.hub.get(chatId).transcript.filter((entry) => entry.kind === "message" && entry.text === text).length
@@ -13,11 +23,7 @@ const isStatus = (id: string) => (event: ChatEvent) => event.type === "message-s
 describe("relay: a visitor message is sent once per clientMessageId", () => {
   it("a repeat (a retry after a lost answer) joins the first send; the provider gets the line once", async () => {
     await using s = await stack()
-    const ada = await visitor(s.relay)
-    const stream = await events(s.relay, ada.id, ada.auth)
-    const remote = await agentChat(s.sim)
-    s.sim.hub.accept(remote.id, { name: "Grace" })
-    await stream.until("connected", (event) => event.type === "connected")
+    const { ada, stream, remote } = await connectedChat(s)
 
     const post = (text: string, clientMessageId?: string) =>
       call(s.relay, "POST", `/chats/${ada.id}/messages`, {
@@ -92,11 +98,7 @@ describe("relay: a visitor message is sent once per clientMessageId", () => {
 
   it("a pending message that fails later says so in the events, and its retry sends it once", async () => {
     await using s = await stack({ sendWait: "20 millis", session: { giveUpAfter: "1 second" } })
-    const ada = await visitor(s.relay)
-    const stream = await events(s.relay, ada.id, ada.auth)
-    const remote = await agentChat(s.sim)
-    s.sim.hub.accept(remote.id, { name: "Grace" })
-    await stream.until("connected", (event) => event.type === "connected")
+    const { ada, stream, remote } = await connectedChat(s)
 
     // LiveChat refuses every send (the polls still work): the send is retried until the give-up budget, then fails.
     s.sim.faults.add({ provider: "livechat", operation: "sendMessage", errorRate: 1, statuses: [500] })

@@ -180,3 +180,13 @@ export const relayHas = async (relay: Relay, visitor: Visitor, id: number) => {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
+
+/** A visitor's chat taken by the agent Grace: its event stream (seen up to `connected`) and the simulator's chat. */
+export const connectedChat = async (s: Stack) => {
+  const ada = await visitor(s.relay)
+  const stream = await events(s.relay, ada.id, ada.auth)
+  const remote = await agentChat(s.sim)
+  s.sim.hub.accept(remote.id, { name: "Grace" })
+  await stream.until("connected", (event) => event.type === "connected")
+  return { ada, stream, remote }
+}

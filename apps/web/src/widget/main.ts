@@ -33,6 +33,8 @@ const { body, setOpen } = shell
 
 /** The relay's last answer; undefined while unknown, where the provider cannot tell, or when the relay failed. */
 let availability: Availability | undefined
+/** The provider cannot tell (LiveChat): the widget stops asking. */
+let cannotTell = false
 /** The pre-chat form's first line, while the form is shown. */
 let hint: HTMLElement | undefined
 
@@ -43,14 +45,16 @@ const showAvailability = () => {
 
 /**
  * Asks the relay (which asks the provider at most every few seconds, whatever the number of pages), while there is
- * no chat: at load, when the window opens, when the tab comes back into view and every minute. A failure is not the
+ * no chat: at load, when the window opens, when the tab comes back into view and every minute. Once the relay says
+ * the provider cannot tell, it asks no more. A failure is not the
  * visitor's business: the launcher then stays as it is without availability.
  */
 const checkAvailability = () => {
-  if (chat !== undefined) return
+  if (chat !== undefined || cannotTell) return
   relay.availability().then(
     (answer) => {
       availability = answer
+      cannotTell = answer === undefined
       showAvailability()
     },
     () => {
